@@ -1,0 +1,15 @@
+execute_process(
+  COMMAND git -C ${SOURCE_DIR} describe --always --dirty --abbrev=12
+  OUTPUT_VARIABLE commit OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET RESULT_VARIABLE status)
+if(NOT status EQUAL 0 OR commit STREQUAL "")
+  set(commit "unknown")
+endif()
+set(content "#pragma once\n// Generated at build time by cmake/write_build_info.cmake.\nnamespace gram::build {\ninline constexpr const char* kCommit = \"${commit}\";\ninline constexpr const char* kBuildType = \"${BUILD_TYPE}\";\ninline constexpr const char* kCompiler = \"${COMPILER}\";\n}  // namespace gram::build\n")
+if(EXISTS ${OUTPUT})
+  file(READ ${OUTPUT} old)
+else()
+  set(old "")
+endif()
+if(NOT old STREQUAL content)
+  file(WRITE ${OUTPUT} "${content}")
+endif()

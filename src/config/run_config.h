@@ -1,0 +1,53 @@
+#pragma once
+// The one typed configuration of `gram run` (and later `gram sweep`).
+//
+// Every field is declared once in a table (name, type, default, help). The same table drives
+// YAML loading (configs/*.yaml), `--set key=value` overrides, the generated --help text and the
+// resolved config echoed into every result file, so none of them can drift from the others.
+// Unknown keys and unparsable values are gram::Error lines naming the file/line or the flag.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gram::config {
+
+struct RunConfig {
+  std::string model;                 // safetensors checkpoint
+  std::string puzzles;               // puzzle file (format chosen by the model's task)
+  std::string output = "results.jsonl";
+  std::string backend = "cpu";       // cpu | cuda
+  int width = 1;                     // N trajectories per puzzle
+  int depth = 16;                    // S supervision steps (maximum, with halting)
+  bool halting = false;              // stop a trajectory when its halt head says so
+  std::vector<std::string> aggregators = {"majority", "best_of_n", "weighted_vote", "oracle"};
+  std::uint64_t seed = 0;
+  int row_cap = 256;                 // trajectories advanced together in one batch
+  int threads = 0;                   // 0 = all cores
+  int limit = 0;                     // use only the first `limit` puzzles (0 = all)
+  bool overwrite = false;            // replace an existing output file
+};
+
+// One row of the table.
+struct FieldSpec {
+  std::string name;
+  std::string type;           // "string", "int", "uint64", "bool", "list"
+  std::string help;
+  std::function<std::string(const RunConfig&)> get;                 // value as text
+  std::function<void(RunConfig&, const std::string& text)> set;    // parse + range check
+};
+const std::vector<FieldSpec>& run_config_fields();
+
+// Applies a YAML file (a flat map of the table's keys). `path` appears in every error.
+void apply_yaml_file(RunConfig& config, const std::string& path);
+// Applies one "key=value" override (from --set).
+void apply_override(RunConfig& config, const std::string& assignment);
+// Checks cross-field constraints (width >= 1, depth >= 1, known aggregators, ...).
+void validate(const RunConfig& config);
+// Resolved config as JSON (echoed into results) and as help text (for --help).
+nlohmann::json to_json(const RunConfig& config);
+std::string help_text();
+
+}  // namespace gram::config

@@ -1,0 +1,39 @@
+#pragma once
+// A loaded model: its config and every tensor as fp32 host memory, validated against the
+// config. Backends upload from here; the checkpoint file is not needed after load.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "model/model_config.h"
+#include "model/safetensors.h"
+
+namespace gram::model {
+
+struct HostTensor {
+  std::vector<std::int64_t> shape;
+  std::vector<float> values;  // row-major
+  std::int64_t numel() const;
+};
+
+struct Model {
+  ModelConfig config;
+  std::map<std::string, HostTensor> tensors;
+
+  // The tensor `name`; GRAM_ASSERTs that it exists and has `shape`.
+  const HostTensor& tensor(const std::string& name) const;
+  bool has(const std::string& name) const { return tensors.count(name) != 0; }
+};
+
+// Loads and validates `path`: container, config (metadata key "gram_config"), the exact set of
+// expected tensors, their shapes and dtypes, and finite values. Errors name the file and the
+// tensor or field.
+Model load_model(const std::string& path);
+// Writes `model` in the canonical format (F32 unless `dtype` says otherwise).
+void save_model(const std::string& path, const Model& model, DType dtype = DType::kF32);
+// A seeded random model for tests and demos (weights ~ N(0, 1/fan_in), norms as in training
+// initialisation). Same seed, same bytes.
+Model random_model(const ModelConfig& config, std::uint64_t seed);
+
+}  // namespace gram::model
