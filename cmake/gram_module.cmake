@@ -5,6 +5,13 @@
 function(gram_module)
   cmake_parse_arguments(arg "" "NAME;DIR" "DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS "${arg_DIR}/*.cpp")
+  if(NOT sources)
+    # A header-only folder.
+    add_library(${arg_NAME} INTERFACE)
+    target_include_directories(${arg_NAME} INTERFACE ${PROJECT_SOURCE_DIR}/src)
+    target_link_libraries(${arg_NAME} INTERFACE ${arg_DEPS})
+    return()
+  endif()
   add_library(${arg_NAME} STATIC ${sources})
   target_include_directories(${arg_NAME} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(${arg_NAME} PRIVATE -Wall -Wextra -Wpedantic)
