@@ -36,9 +36,18 @@ struct FieldSpec {
   std::string type;           // "string", "int", "uint64", "bool", "list"
   std::string help;
   std::function<std::string(const RunConfig&)> get;                 // value as text
-  std::function<void(RunConfig&, const std::string& text)> set;    // parse + range check
+  // Parses + range-checks. Throws gram::Error without a location ("'width' expects an
+  // integer"); apply_yaml_file and apply_override prefix it with the file:line or the flag.
+  std::function<void(RunConfig&, const std::string& text)> set;
+  std::function<nlohmann::json(const RunConfig&)> get_json;         // typed value for results
+  bool required = false;      // must be non-empty after loading (checked by validate)
 };
+// In RunConfig's declaration order.
 const std::vector<FieldSpec>& run_config_fields();
+// The row named `name`, or nullptr (for a CLI that maps `--width 4` onto the table).
+const FieldSpec* find_field(const std::string& name);
+// The aggregators `aggregators` may name.
+const std::vector<std::string>& known_aggregators();
 
 // Applies a YAML file (a flat map of the table's keys). `path` appears in every error.
 void apply_yaml_file(RunConfig& config, const std::string& path);
