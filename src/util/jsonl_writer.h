@@ -1,0 +1,56 @@
+#pragma once
+// Results are data first: one JSON record per line (JSONL), appended as the run goes.
+//
+// JsonlWriter owns one result file for one run. Each record goes to the file with a single
+// write(2) of the whole line, newline included, so a killed run leaves complete lines plus at
+// most one torn line at the very end, never a torn line in the middle. read_jsonl is the
+// matching reader: it parses every complete line and sets a torn tail aside, so the records of
+// a killed run stay usable. Markdown, CSV and figures are rendered from these records.
+//
+//   gram::JsonlWriter out(config.output, config.overwrite);
+//   out.write(to_json(capture_run_context(argc, argv)));   // the context block comes first
+//   out.write(record);
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gram {
+
+class JsonlWriter {
+ public:
+  // Creates `path` (and its parent directory). Refuses an existing file unless `overwrite`.
+  JsonlWriter(const std::string& path, bool overwrite);
+  ~JsonlWriter();
+  JsonlWriter(const JsonlWriter&) = delete;
+  JsonlWriter& operator=(const JsonlWriter&) = delete;
+  JsonlWriter(JsonlWriter&& other) noexcept;
+  JsonlWriter& operator=(JsonlWriter&& other) noexcept;
+
+  // Appends `record` as one line. NaN and infinities become null; invalid UTF-8 in strings is
+  // replaced (U+FFFD) rather than failing the run. After a failed write the writer refuses
+  // further records, so the file never holds a line after a gap.
+  void write(const nlohmann::json& record);
+  // Flushes to stable storage (fsync) and closes, reporting errors the destructor would
+  // swallow. Optional: the destructor closes without syncing.
+  void close();
+
+  const std::string& path() const { return path_; }
+  std::size_t records_written() const { return records_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::size_t records_ = 0;
+  std::size_t bytes_ = 0;  // file size: the file starts empty and only this writer appends
+  bool failed_ = false;
+};
+
+// Parses every complete line of `path`. A last line without '\n' (the torn tail of a killed
+// run) is not parsed; the number of such lines (0 or 1) goes to `ignored_lines` if given.
+// Empty lines are skipped. Errors: "<path>: cannot open: ...", "<path>:<line>: not JSON".
+std::vector<nlohmann::json> read_jsonl(const std::string& path,
+                                       std::size_t* ignored_lines = nullptr);
+
+}  // namespace gram
