@@ -82,7 +82,7 @@ Graph ColoringTask::parse_edges(const LineReader& reader, Field field) const {
       b = parse_small_number(edge.substr(dash + 1));
     }
     if (!a || !b) {
-      reader.fail(column, "bad edge '" + std::string(edge) + "' (expected i-j, node numbers)");
+      reader.fail(column, "bad edge " + quote_text(edge) + " (expected i-j, node numbers)");
     }
     if (*a >= nodes_ || *b >= nodes_) {
       bool first_bad = *a >= nodes_;

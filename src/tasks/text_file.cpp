@@ -1,13 +1,16 @@
 #include "tasks/text_file.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include "util/error.h"
 
 namespace gram::tasks {
 
 LineReader::LineReader(const std::string& path) : path_(path), stream_(path, std::ios::binary) {
-  if (!stream_) {
+  std::error_code error;
+  if (!stream_ || std::filesystem::is_directory(path, error)) {
     throw Error(path + ": cannot open");
   }
 }
@@ -72,6 +75,22 @@ std::string quote_symbol(char symbol) {
   char text[8];
   std::snprintf(text, sizeof(text), "'\\x%02x'", byte);
   return text;
+}
+
+std::string quote_text(std::string_view text) {
+  constexpr std::size_t kShown = 24;
+  std::string quoted = "'";
+  for (std::size_t i = 0; i < text.size() && i < kShown; ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte >= 0x20 && byte < 0x7f) {
+      quoted += text[i];
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof(escaped), "\\x%02x", byte);
+      quoted += escaped;
+    }
+  }
+  return quoted + (text.size() > kShown ? "...'" : "'");
 }
 
 std::optional<int> parse_small_number(std::string_view text) {

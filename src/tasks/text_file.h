@@ -49,6 +49,10 @@ void write_text_file(const std::string& path, const std::string& contents);
 // A character as an error message shows it: 'x', or '\x07' for bytes that do not print.
 std::string quote_symbol(char symbol);
 
+// A piece of a line as an error message shows it: quoted, unprintable bytes escaped, cut after
+// 24 characters so that a garbage line still gives a short one-line message.
+std::string quote_text(std::string_view text);
+
 // A small non-negative decimal number ("12"); nullopt for signs, spaces, other characters or
 // more than six digits, so that no input can overflow the int.
 std::optional<int> parse_small_number(std::string_view text);

@@ -176,6 +176,9 @@ TEST_F(ColoringTest, ReportsEdgeErrorsAtTheirColumn) {
   EXPECT_NE(read_error("0-1 2-3 1-0\n").find(":1:9: duplicate edge 1-0 (first given at column 1)"),
             std::string::npos);
   EXPECT_NE(read_error("0-1,01,2\n").find(":1:7: unexpected ','"), std::string::npos);
+  // Unprintable bytes are escaped so the message stays one readable line.
+  EXPECT_NE(read_error("0-1 \x01\x7f-2\n").find(":1:5: bad edge '\\x01\\x7f-2'"),
+            std::string::npos);
 }
 
 TEST_F(ColoringTest, ReportsBadReferenceColourings) {

@@ -206,6 +206,8 @@ TEST_F(SudokuTest, ReportsEmptyAndMissingFiles) {
   std::string missing = testing::temp_path("missing.txt");
   std::filesystem::remove(missing);
   EXPECT_EQ(error_message([&] { task_->read_file(missing); }), missing + ": cannot open");
+  std::string folder = std::filesystem::temp_directory_path().string();
+  EXPECT_EQ(error_message([&] { task_->read_file(folder); }), folder + ": cannot open");
 }
 
 TEST_F(SudokuTest, WriteThenReadGivesTheSamePuzzles) {
