@@ -4,6 +4,7 @@
 //
 // The reader trusts nothing: header length, JSON, dtypes, shapes and byte ranges are all
 // checked, and each failure is one gram::Error line that starts with the file's path.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -13,6 +14,7 @@ namespace gram::model {
 
 enum class DType { kF32, kBF16, kF16 };
 const char* dtype_name(DType dtype);  // "F32", "BF16", "F16"
+std::size_t dtype_size(DType dtype);  // bytes per element: 4, 2, 2
 
 struct RawTensor {
   DType dtype = DType::kF32;
