@@ -21,7 +21,8 @@ struct Model {
   ModelConfig config;
   std::map<std::string, HostTensor> tensors;
 
-  // The tensor `name`; GRAM_ASSERTs that it exists and has `shape`.
+  // The tensor `name`; GRAM_ASSERTs that it exists (a loaded model has every expected tensor,
+  // so a miss is a bug in the caller, not bad input).
   const HostTensor& tensor(const std::string& name) const;
   bool has(const std::string& name) const { return tensors.count(name) != 0; }
 };
@@ -32,8 +33,9 @@ struct Model {
 Model load_model(const std::string& path);
 // Writes `model` in the canonical format (F32 unless `dtype` says otherwise).
 void save_model(const std::string& path, const Model& model, DType dtype = DType::kF32);
-// A seeded random model for tests and demos (weights ~ N(0, 1/fan_in), norms as in training
-// initialisation). Same seed, same bytes.
+// A seeded random model for tests and demos (weights ~ N(0, 1/fan_in), embeddings N(0, 1/D),
+// start vectors N(0, 1), biases as docs/model-format.md s6 says). Same seed, same bytes, with
+// every standard library. Throws gram::Error for an invalid config.
 Model random_model(const ModelConfig& config, std::uint64_t seed);
 
 }  // namespace gram::model
