@@ -1,0 +1,128 @@
+#pragma once
+// The seam between the model and the hardware.
+//
+// The recursive model's forward pass (engine/recursive_model.cpp) is written once against this
+// table of operations; the CPU backend (OpenBLAS + OpenMP) and the CUDA backend implement it.
+// Pointers passed to an operation are backend memory from `allocate`; shapes are in elements
+// and every operation checks the preconditions it relies on. Operations may run asynchronously:
+// `copy_to_host` and `synchronize` are the only points where the host waits.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "rng/philox_noise.h"
+
+namespace gram::backend {
+
+// Per-row identity for the noise step (see rng/philox_noise.h); lives in backend memory.
+struct NoiseRow {
+  std::uint32_t puzzle = 0;
+  std::uint32_t trajectory = 0;
+  std::uint32_t step = 0;
+};
+
+// Parameters of the GRAM noise step h = u + mu + sigma * eps.
+struct NoiseParams {
+  std::uint64_t seed = 0;
+  std::uint32_t transition = 0;
+  float sigma_min = 0;
+  float sigma_max = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string name() const = 0;      // "cpu", "cuda"
+  virtual std::string describe() const = 0;  // threads, BLAS or device, for result files
+
+  // --- memory ------------------------------------------------------------------------------
+  virtual void* allocate(std::size_t bytes) = 0;
+  virtual void release(void* pointer) = 0;
+  virtual void copy_to_device(void* destination, const void* source, std::size_t bytes) = 0;
+  virtual void copy_to_host(void* destination, const void* source, std::size_t bytes) = 0;
+  virtual void copy_on_device(void* destination, const void* source, std::size_t bytes) = 0;
+  virtual void synchronize() = 0;
+
+  // --- dense algebra -----------------------------------------------------------------------
+  // y (rows, out) = x (rows, in) * w^T + bias. w is (out, in) like torch.nn.Linear; x rows are
+  // `x_stride` floats apart (>= in), so a single position of every trajectory can be read in
+  // place; bias may be null.
+  virtual void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
+                      const float* bias, float* y) = 0;
+
+  // --- elementwise -------------------------------------------------------------------------
+  // out = a + b (+ c when c is not null); out may alias a.
+  virtual void add(std::size_t count, const float* a, const float* b, const float* c,
+                   float* out) = 0;
+  // x = rmsnorm(x + residual) over rows of `width` (parameter-free, post-norm).
+  virtual void add_rmsnorm(int rows, int width, float* x, const float* residual, float eps) = 0;
+  // out (rows, hidden) = silu(gate_up[:, :hidden]) * gate_up[:, hidden:]; gate_up is (rows, 2*hidden).
+  virtual void swiglu(int rows, int hidden, const float* gate_up, float* out) = 0;
+  // x = silu(x).
+  virtual void silu(std::size_t count, float* x) = 0;
+  // Per batch item, (rows, cols) -> (cols, rows).
+  virtual void transpose(int batch, int rows, int cols, const float* in, float* out) = 0;
+
+  // --- model-specific ----------------------------------------------------------------------
+  // Non-causal multi-head attention with RoPE on q and k (rotate-half convention).
+  // qkv (batch, seq, 3 * heads * head_dim) -> out (batch, seq, heads * head_dim).
+  // rope_cos/rope_sin are (seq, head_dim / 2), or null for no rotation.
+  virtual void attention(int batch, int seq, int heads, int head_dim, const float* qkv,
+                         const float* rope_cos, const float* rope_sin, float* out) = 0;
+  // GRAM transition noise, in place on the (rows, positions, hidden) state:
+  // h = u + mu + min(sigma_min + softplus(sigma_pre), sigma_max) * eps(row identity).
+  virtual void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
+                          const float* sigma_pre, const NoiseRow* row_keys,
+                          const NoiseParams& params) = 0;
+  // tokens (rows) = argmax over each row of logits (rows, vocab); ties -> lowest index.
+  virtual void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) = 0;
+};
+
+std::unique_ptr<Backend> make_cpu_backend(int threads);
+// The backend named in a run config ("cpu", "cuda"); a clear error if it is not built or usable.
+std::unique_ptr<Backend> make_backend(const std::string& name, int threads);
+
+// Backend memory owned by a scope.
+template <typename T>
+class DeviceArray {
+ public:
+  DeviceArray() = default;
+  DeviceArray(Backend& backend, std::size_t count)
+      : backend_(&backend),
+        count_(count),
+        data_(static_cast<T*>(count ? backend.allocate(count * sizeof(T)) : nullptr)) {}
+  ~DeviceArray() { reset(); }
+  DeviceArray(const DeviceArray&) = delete;
+  DeviceArray& operator=(const DeviceArray&) = delete;
+  DeviceArray(DeviceArray&& other) noexcept { *this = std::move(other); }
+  DeviceArray& operator=(DeviceArray&& other) noexcept {
+    if (this != &other) {
+      reset();
+      backend_ = other.backend_;
+      count_ = other.count_;
+      data_ = other.data_;
+      other.data_ = nullptr;
+      other.count_ = 0;
+    }
+    return *this;
+  }
+
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  std::size_t size() const { return count_; }
+
+ private:
+  void reset() {
+    if (data_ != nullptr) backend_->release(data_);
+    data_ = nullptr;
+    count_ = 0;
+  }
+  Backend* backend_ = nullptr;
+  std::size_t count_ = 0;
+  T* data_ = nullptr;
+};
+
+}  // namespace gram::backend

@@ -1,0 +1,309 @@
+#include "engine/recursive_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "util/error.h"
+
+namespace gram::engine {
+namespace {
+
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows)
+    : config_(model.config),
+      backend_(backend),
+      max_rows_(max_rows),
+      row_size_(static_cast<std::size_t>(model.config.positions()) * model.config.hidden_size) {
+  GRAM_ASSERT(max_rows > 0, "max_rows must be positive");
+  const auto& c = config_;
+  const int positions = c.positions();
+  const int hidden = c.hidden_size;
+
+  if (c.shared_networks) {
+    low_ = upload_network(model, "net.");
+    high_ = low_;
+  } else {
+    low_ = upload_network(model, "net_l.");
+    high_ = upload_network(model, "net_h.");
+  }
+  head_lm_ = upload(model, "head.lm");
+  head_q_ = upload(model, "head.q");
+  head_q_bias_ = upload(model, "head.q_bias");
+  if (c.has_value_head) {
+    head_value_ = upload(model, "head.value");
+    head_value_bias_ = upload(model, "head.value_bias");
+  }
+  if (c.noise.enabled) {
+    prior_hidden_ = upload(model, "prior.hidden");
+    prior_hidden_bias_ = upload(model, "prior.hidden_bias");
+    prior_mu_ = upload(model, "prior.mu");
+    prior_mu_bias_ = upload(model, "prior.mu_bias");
+    prior_sigma_ = upload(model, "prior.sigma");
+    prior_sigma_bias_ = upload(model, "prior.sigma_bias");
+  }
+
+  // h0 and l0 broadcast over positions once, so starting a row is one device copy.
+  auto broadcast = [&](const std::string& name) {
+    const auto& vector = model.tensor(name).values;  // (D)
+    std::vector<float> rows(row_size_);
+    for (int position = 0; position < positions; ++position) {
+      std::copy(vector.begin(), vector.end(), rows.begin() + position * hidden);
+    }
+    weights_.emplace_back(backend_, rows.size());
+    backend_.copy_to_device(weights_.back().data(), rows.data(), rows.size() * sizeof(float));
+    return weights_.back().data();
+  };
+  init_h_row_ = broadcast("init.h");
+  init_l_row_ = broadcast("init.l");
+
+  if (c.position_encoding == model::PositionEncoding::kRope) {
+    // Rotate-half RoPE: channel pair (i, i + head_dim/2) turns by position * theta^(-2i/head_dim).
+    const int half = c.head_dim() / 2;
+    std::vector<float> cos_table(static_cast<std::size_t>(positions) * half);
+    std::vector<float> sin_table(cos_table.size());
+    for (int position = 0; position < positions; ++position) {
+      for (int i = 0; i < half; ++i) {
+        const double frequency = std::pow(static_cast<double>(c.rope_theta), -2.0 * i / c.head_dim());
+        const double angle = position * frequency;
+        cos_table[position * half + i] = static_cast<float>(std::cos(angle));
+        sin_table[position * half + i] = static_cast<float>(std::sin(angle));
+      }
+    }
+    for (auto* table : {&cos_table, &sin_table}) {
+      weights_.emplace_back(backend_, table->size());
+      backend_.copy_to_device(weights_.back().data(), table->data(), table->size() * sizeof(float));
+    }
+    rope_cos_ = weights_[weights_.size() - 2].data();
+    rope_sin_ = weights_.back().data();
+  }
+
+  token_embedding_ = model.tensor("embed.tokens").values;
+  if (c.prefix_len > 0) prefix_embedding_ = model.tensor("embed.prefix").values;
+  if (c.position_encoding == model::PositionEncoding::kLearned) {
+    position_embedding_ = model.tensor("embed.position").values;
+  }
+
+  const std::size_t rows = static_cast<std::size_t>(max_rows);
+  const std::size_t state = rows * row_size_;
+  h_ = backend::DeviceArray<float>(backend_, state);
+  l_ = backend::DeviceArray<float>(backend_, state);
+  e_ = backend::DeviceArray<float>(backend_, state);
+  transposed_ = backend::DeviceArray<float>(backend_, state);
+  residual_ = backend::DeviceArray<float>(backend_, state);
+
+  std::size_t wide = std::max<std::size_t>(state * 2 / hidden * c.ffn_hidden, 2 * state);
+  std::size_t narrow = std::max<std::size_t>(state / hidden * c.ffn_hidden, state);
+  if (c.mixer == model::Mixer::kMlpT) {
+    wide = std::max(wide, rows * hidden * 2 * c.mlp_t_hidden);
+    narrow = std::max(narrow, rows * hidden * c.mlp_t_hidden);
+  } else {
+    wide = std::max(wide, state * 3);
+  }
+  if (c.noise.enabled) {
+    narrow = std::max(narrow, rows * positions * c.noise.hidden);
+  }
+  wide_ = backend::DeviceArray<float>(backend_, wide);
+  narrow_ = backend::DeviceArray<float>(backend_, narrow);
+  row_keys_ = backend::DeviceArray<backend::NoiseRow>(backend_, rows);
+  head_out_ = backend::DeviceArray<float>(backend_, rows * 3);
+  logits_ = backend::DeviceArray<float>(backend_, rows * positions * c.vocab_size);
+  tokens_ = backend::DeviceArray<std::int32_t>(backend_, rows * positions);
+}
+
+const float* RecursiveModel::upload(const model::Model& model, const std::string& name) {
+  const auto& tensor = model.tensor(name);
+  weights_.emplace_back(backend_, tensor.values.size());
+  backend_.copy_to_device(weights_.back().data(), tensor.values.data(),
+                          tensor.values.size() * sizeof(float));
+  return weights_.back().data();
+}
+
+RecursiveModel::Network RecursiveModel::upload_network(const model::Model& model,
+                                                       const std::string& prefix) {
+  Network network(config_.num_layers);
+  for (int index = 0; index < config_.num_layers; ++index) {
+    const std::string layer = prefix + "layers." + std::to_string(index) + ".";
+    if (config_.mixer == model::Mixer::kMlpT) {
+      network[index].mixer_in = upload(model, layer + "mlp_t.gate_up");
+      network[index].mixer_out = upload(model, layer + "mlp_t.down");
+    } else {
+      network[index].mixer_in = upload(model, layer + "attn.qkv");
+      network[index].mixer_out = upload(model, layer + "attn.out");
+    }
+    network[index].ffn_gate_up = upload(model, layer + "ffn.gate_up");
+    network[index].ffn_down = upload(model, layer + "ffn.down");
+  }
+  return network;
+}
+
+std::vector<float> RecursiveModel::embed(std::span<const std::int32_t> input) const {
+  const auto& c = config_;
+  GRAM_ASSERT(static_cast<int>(input.size()) == c.seq_len, "puzzle length differs from the model's");
+  const int hidden = c.hidden_size;
+  std::vector<float> embedding(row_size_);  // (P+L, D)
+  std::copy(prefix_embedding_.begin(), prefix_embedding_.end(), embedding.begin());
+  for (int position = 0; position < c.seq_len; ++position) {
+    const int token = input[position];
+    GRAM_ASSERT(token >= 0 && token < c.vocab_size, "token outside the model's vocabulary");
+    std::copy_n(token_embedding_.begin() + static_cast<std::size_t>(token) * hidden, hidden,
+                embedding.begin() + static_cast<std::size_t>(c.prefix_len + position) * hidden);
+  }
+  float scale = std::sqrt(static_cast<float>(hidden));
+  if (!position_embedding_.empty()) {
+    // TRM's learned positions: 1/sqrt(2) keeps the variance of the sum equal to one term's.
+    for (std::size_t i = 0; i < embedding.size(); ++i) {
+      embedding[i] = 0.707106781f * (embedding[i] + position_embedding_[i]);
+    }
+  }
+  for (float& value : embedding) value *= scale;
+  return embedding;
+}
+
+void RecursiveModel::start_row(int slot, std::span<const std::int32_t> input) {
+  GRAM_ASSERT(slot >= 0 && slot < max_rows_, "slot out of range");
+  const std::vector<float> embedding = embed(input);
+  const std::size_t offset = static_cast<std::size_t>(slot) * row_size_;
+  const std::size_t bytes = row_size_ * sizeof(float);
+  backend_.copy_to_device(e_.data() + offset, embedding.data(), bytes);
+  backend_.copy_on_device(h_.data() + offset, init_h_row_, bytes);
+  backend_.copy_on_device(l_.data() + offset, init_l_row_, bytes);
+}
+
+void RecursiveModel::move_row(int from, int to) {
+  GRAM_ASSERT(from >= 0 && from < max_rows_ && to >= 0 && to < max_rows_, "slot out of range");
+  if (from == to) return;
+  const std::size_t bytes = row_size_ * sizeof(float);
+  for (auto* array : {&h_, &l_, &e_}) {
+    backend_.copy_on_device(array->data() + static_cast<std::size_t>(to) * row_size_,
+                            array->data() + static_cast<std::size_t>(from) * row_size_, bytes);
+  }
+}
+
+void RecursiveModel::read_state(int slot, std::vector<float>& h, std::vector<float>& l) {
+  GRAM_ASSERT(slot >= 0 && slot < max_rows_, "slot out of range");
+  h.resize(row_size_);
+  l.resize(row_size_);
+  const std::size_t offset = static_cast<std::size_t>(slot) * row_size_;
+  backend_.copy_to_host(h.data(), h_.data() + offset, row_size_ * sizeof(float));
+  backend_.copy_to_host(l.data(), l_.data() + offset, row_size_ * sizeof(float));
+}
+
+void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
+  const auto& c = config_;
+  const int positions = c.positions();
+  const int hidden = c.hidden_size;
+  const int tokens = rows * positions;
+  for (const Layer& layer : network) {
+    if (c.mixer == model::Mixer::kMlpT) {
+      // Mixing along the sequence axis: SwiGLU over positions, normalised in that layout.
+      float* transposed = transposed_.data();  // (rows, D, P+L)
+      backend_.transpose(rows, positions, hidden, x, transposed);
+      backend_.linear(rows * hidden, 2 * c.mlp_t_hidden, positions, transposed, positions,
+                      layer.mixer_in, nullptr, wide_.data());            // (rows*D, 2*Ft)
+      backend_.swiglu(rows * hidden, c.mlp_t_hidden, wide_.data(), narrow_.data());  // (rows*D, Ft)
+      backend_.linear(rows * hidden, positions, c.mlp_t_hidden, narrow_.data(), c.mlp_t_hidden,
+                      layer.mixer_out, nullptr, residual_.data());       // (rows*D, P+L)
+      backend_.add_rmsnorm(rows * hidden, positions, transposed, residual_.data(), c.norm_eps);
+      backend_.transpose(rows, hidden, positions, transposed, x);        // (rows, P+L, D)
+    } else {
+      backend_.linear(tokens, 3 * hidden, hidden, x, hidden, layer.mixer_in, nullptr,
+                      wide_.data());                                     // (rows*(P+L), 3D)
+      backend_.attention(rows, positions, c.num_heads, c.head_dim(), wide_.data(), rope_cos_,
+                         rope_sin_, narrow_.data());                     // (rows*(P+L), D)
+      backend_.linear(tokens, hidden, hidden, narrow_.data(), hidden, layer.mixer_out, nullptr,
+                      residual_.data());
+      backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
+    }
+    backend_.linear(tokens, 2 * c.ffn_hidden, hidden, x, hidden, layer.ffn_gate_up, nullptr,
+                    wide_.data());                                       // (rows*(P+L), 2F)
+    backend_.swiglu(tokens, c.ffn_hidden, wide_.data(), narrow_.data()); // (rows*(P+L), F)
+    backend_.linear(tokens, hidden, c.ffn_hidden, narrow_.data(), c.ffn_hidden, layer.ffn_down,
+                    nullptr, residual_.data());                          // (rows*(P+L), D)
+    backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
+  }
+}
+
+void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
+                                           std::span<const backend::NoiseRow> keys,
+                                           std::uint64_t seed, int transition) {
+  const auto& c = config_;
+  const int tokens = rows * c.positions();
+  const int hidden = c.hidden_size;
+  float* activation = narrow_.data();                       // (rows*(P+L), H)
+  float* mu = wide_.data();                                 // (rows*(P+L), D)
+  float* sigma_pre = wide_.data() + static_cast<std::size_t>(tokens) * hidden;  // (rows*(P+L), D)
+  backend_.linear(tokens, c.noise.hidden, hidden, u_then_h, hidden, prior_hidden_,
+                  prior_hidden_bias_, activation);
+  backend_.silu(static_cast<std::size_t>(tokens) * c.noise.hidden, activation);
+  backend_.linear(tokens, hidden, c.noise.hidden, activation, c.noise.hidden, prior_mu_,
+                  prior_mu_bias_, mu);
+  backend_.linear(tokens, hidden, c.noise.hidden, activation, c.noise.hidden, prior_sigma_,
+                  prior_sigma_bias_, sigma_pre);
+  GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
+  backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * rows);
+  backend::NoiseParams params;
+  params.seed = seed;
+  params.transition = static_cast<std::uint32_t>(transition);
+  params.sigma_min = c.noise.sigma_min;
+  params.sigma_max = c.noise.sigma_max;
+  backend_.noise_step(rows, c.positions(), hidden, u_then_h, mu, sigma_pre, row_keys_.data(),
+                      params);
+}
+
+void RecursiveModel::supervision_step(int rows, std::span<const backend::NoiseRow> keys,
+                                      std::uint64_t seed) {
+  GRAM_ASSERT(rows > 0 && rows <= max_rows_, "row count out of range");
+  const auto& c = config_;
+  const std::size_t count = static_cast<std::size_t>(rows) * row_size_;
+  float* h = h_.data();
+  float* l = l_.data();
+  for (int transition = 0; transition < c.h_cycles; ++transition) {
+    for (int cycle = 0; cycle < c.l_cycles; ++cycle) {
+      backend_.add(count, l, h, e_.data(), l);  // l = F_L(l + h + e)
+      apply_network(low_, rows, l);
+    }
+    backend_.add(count, h, l, nullptr, h);      // u = F_H(h + l)
+    apply_network(high_, rows, h);
+    if (c.noise.enabled) {
+      apply_prior_and_noise(rows, h, keys, seed, transition);  // h = u + mu + sigma * eps
+    }
+  }
+}
+
+void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
+  const auto& c = config_;
+  const int positions = c.positions();
+  const int hidden = c.hidden_size;
+  const int row_stride = positions * hidden;  // position 0 of each row, read in place
+  backend_.linear(rows, 2, hidden, h_.data(), row_stride, head_q_, head_q_bias_, head_out_.data());
+  if (c.has_value_head) {
+    backend_.linear(rows, 1, hidden, h_.data(), row_stride, head_value_, head_value_bias_,
+                    head_out_.data() + 2 * rows);
+  }
+  // LM head over every position (the prefix rows are cheap and skipping them would need a
+  // strided GEMM per row).
+  backend_.linear(rows * positions, c.vocab_size, hidden, h_.data(), hidden, head_lm_, nullptr,
+                  logits_.data());
+  backend_.argmax(rows * positions, c.vocab_size, logits_.data(), tokens_.data());
+
+  std::vector<float> heads(static_cast<std::size_t>(rows) * 3);
+  std::vector<std::int32_t> tokens(static_cast<std::size_t>(rows) * positions);
+  backend_.copy_to_host(heads.data(), head_out_.data(), heads.size() * sizeof(float));
+  backend_.copy_to_host(tokens.data(), tokens_.data(), tokens.size() * sizeof(std::int32_t));
+  outputs.resize(rows);
+  for (int row = 0; row < rows; ++row) {
+    const float q_halt = heads[2 * row];
+    const float q_continue = heads[2 * row + 1];
+    StepOutput& output = outputs[row];
+    output.wants_halt = c.halt_rule == model::HaltRule::kSigmoid ? q_halt > 0.0f
+                                                                 : q_halt > q_continue;
+    output.value = c.has_value_head ? sigmoid(heads[2 * rows + row]) : 0.0f;
+    const auto first = tokens.begin() + static_cast<std::ptrdiff_t>(row) * positions + c.prefix_len;
+    output.answer.assign(first, first + c.seq_len);
+  }
+}
+
+}  // namespace gram::engine

@@ -1,0 +1,106 @@
+#pragma once
+// The recursive latent model (science.md s2) running on a backend, over a batch of rows.
+//
+// A row is one trajectory of one puzzle: its state (h, l) and its input embedding e, each
+// (P+L, D). The model owns the row slots in backend memory; the runner decides what each slot
+// holds. Everything here is written once against backend::Backend, so CPU and CUDA share it.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "backend/backend.h"
+#include "model/weights.h"
+
+namespace gram::engine {
+
+// What the heads say about a row after a supervision step.
+struct StepOutput {
+  bool wants_halt = false;
+  float value = 0.0f;                // sigmoid of the LPRM head (0 without one)
+  std::vector<std::int32_t> answer;  // (L) argmax tokens of the puzzle positions
+};
+
+class RecursiveModel {
+ public:
+  // Uploads the weights and sizes every buffer for `max_rows` slots, once per run.
+  RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows);
+
+  const model::ModelConfig& config() const { return config_; }
+  int max_rows() const { return max_rows_; }
+
+  // Starts slot `slot` on a puzzle: e = embedding of `input` (L tokens), h = h0, l = l0.
+  void start_row(int slot, std::span<const std::int32_t> input);
+  // Moves slot `from` into slot `to` (keeps the active rows contiguous at the front).
+  void move_row(int from, int to);
+
+  // One supervision step (T transitions of K low-level updates and one high-level update) for
+  // slots [0, rows). `keys[r]` identifies slot r's trajectory and step for the noise.
+  void supervision_step(int rows, std::span<const backend::NoiseRow> keys, std::uint64_t seed);
+  // Runs the heads on slots [0, rows) and brings their outputs to the host.
+  void read_heads(int rows, std::vector<StepOutput>& outputs);
+  // Copies slot `slot`'s state to the host, each (P+L, D): for tests and golden files.
+  void read_state(int slot, std::vector<float>& h, std::vector<float>& l);
+
+ private:
+  struct Layer {
+    const float* mixer_in = nullptr;   // mlp_t.gate_up or attn.qkv
+    const float* mixer_out = nullptr;  // mlp_t.down or attn.out
+    const float* ffn_gate_up = nullptr;
+    const float* ffn_down = nullptr;
+  };
+  using Network = std::vector<Layer>;
+
+  const float* upload(const model::Model& model, const std::string& name);
+  Network upload_network(const model::Model& model, const std::string& prefix);
+  std::vector<float> embed(std::span<const std::int32_t> input) const;
+
+  // x (rows, P+L, D) = F(x), in place.
+  void apply_network(const Network& network, int rows, float* x);
+  void apply_prior_and_noise(int rows, float* u_then_h, std::span<const backend::NoiseRow> keys,
+                             std::uint64_t seed, int transition);
+
+  model::ModelConfig config_;
+  backend::Backend& backend_;
+  int max_rows_;
+  std::size_t row_size_;  // (P+L) * D floats
+
+  std::vector<backend::DeviceArray<float>> weights_;  // owns every uploaded tensor
+  Network low_;
+  Network high_;  // same layers as low_ when the networks are shared
+  const float* init_h_row_ = nullptr;  // (P+L, D) h0 broadcast over positions
+  const float* init_l_row_ = nullptr;
+  const float* head_lm_ = nullptr;
+  const float* head_q_ = nullptr;
+  const float* head_q_bias_ = nullptr;
+  const float* head_value_ = nullptr;
+  const float* head_value_bias_ = nullptr;
+  const float* prior_hidden_ = nullptr;
+  const float* prior_hidden_bias_ = nullptr;
+  const float* prior_mu_ = nullptr;
+  const float* prior_mu_bias_ = nullptr;
+  const float* prior_sigma_ = nullptr;
+  const float* prior_sigma_bias_ = nullptr;
+  const float* rope_cos_ = nullptr;  // (P+L, head_dim / 2)
+  const float* rope_sin_ = nullptr;
+
+  // Host copies used to build embeddings.
+  std::vector<float> token_embedding_;     // (V, D)
+  std::vector<float> prefix_embedding_;    // (P, D)
+  std::vector<float> position_embedding_;  // (P+L, D), learned positions only
+
+  // Row state: (max_rows, P+L, D) each.
+  backend::DeviceArray<float> h_;
+  backend::DeviceArray<float> l_;
+  backend::DeviceArray<float> e_;
+  // Workspace, sized for the largest intermediate of any layer.
+  backend::DeviceArray<float> transposed_;  // (rows, D, P+L) for mlp_t
+  backend::DeviceArray<float> wide_;        // gate_up or qkv or prior (mu | sigma_pre)
+  backend::DeviceArray<float> narrow_;      // activations after SwiGLU / attention / prior hidden
+  backend::DeviceArray<float> residual_;    // block outputs before the residual add
+  backend::DeviceArray<backend::NoiseRow> row_keys_;
+  backend::DeviceArray<float> head_out_;     // (rows, 2) q, (rows, 1) value
+  backend::DeviceArray<float> logits_;       // (rows * (P+L), V)
+  backend::DeviceArray<std::int32_t> tokens_;  // (rows * (P+L))
+};
+
+}  // namespace gram::engine
