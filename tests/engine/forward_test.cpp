@@ -1,0 +1,160 @@
+// The engine's forward pass against the plain reference in reference_model.h, on every
+// architecture variant, and the determinism rule: a trajectory does not depend on its batch.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "backend/backend.h"
+#include "engine/recursive_model.h"
+#include "engine/runner.h"
+#include "reference_model.h"
+#include "tasks/task.h"
+
+namespace gram {
+namespace {
+
+model::ModelConfig tiny_config(model::Mixer mixer, bool shared, bool noise,
+                               model::PositionEncoding positions) {
+  model::ModelConfig c;
+  c.task = "sudoku:4";
+  c.vocab_size = 6;
+  c.seq_len = 16;
+  c.prefix_len = 2;
+  c.hidden_size = 16;
+  c.num_layers = 2;
+  c.mixer = mixer;
+  c.num_heads = mixer == model::Mixer::kAttention ? 2 : 0;
+  c.position_encoding = positions;
+  c.ffn_hidden = 24;
+  c.mlp_t_hidden = mixer == model::Mixer::kMlpT ? 20 : 0;
+  c.l_cycles = 2;
+  c.h_cycles = 2;
+  c.max_steps = 4;
+  c.shared_networks = shared;
+  c.noise.enabled = noise;
+  c.noise.hidden = noise ? 12 : 0;
+  c.noise.sigma_min = 0.05f;
+  c.noise.sigma_max = 1.0f;
+  c.has_value_head = true;
+  return c;
+}
+
+struct Variant {
+  const char* name;
+  model::Mixer mixer;
+  bool shared;
+  bool noise;
+  model::PositionEncoding positions;
+};
+
+class ForwardParity : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(ForwardParity, MatchesReferenceOverTwoSteps) {
+  const Variant v = GetParam();
+  const model::Model m = model::random_model(tiny_config(v.mixer, v.shared, v.noise, v.positions), 7);
+  auto backend = backend::make_cpu_backend(1);
+  engine::RecursiveModel engine_model(m, *backend, 3);
+  testing::ReferenceModel reference(m);
+
+  const std::vector<std::int32_t> input = {1, 2, 1, 5, 1, 1, 3, 1, 4, 1, 1, 1, 1, 3, 1, 2};
+  // Three rows of different trajectories of puzzle 5.
+  std::vector<backend::NoiseRow> keys = {{5, 0, 0}, {5, 1, 0}, {5, 2, 0}};
+  std::vector<testing::ReferenceModel::State> states;
+  for (int slot = 0; slot < 3; ++slot) {
+    engine_model.start_row(slot, input);
+    states.push_back(reference.start(input));
+  }
+  for (std::uint32_t step = 0; step < 2; ++step) {
+    for (auto& key : keys) key.step = step;
+    engine_model.supervision_step(3, keys, 42);
+    for (int slot = 0; slot < 3; ++slot) reference.supervision_step(states[slot], 42, 5, slot, step);
+  }
+  std::vector<engine::StepOutput> outputs;
+  engine_model.read_heads(3, outputs);
+  for (int slot = 0; slot < 3; ++slot) {
+    std::vector<float> h, l;
+    engine_model.read_state(slot, h, l);
+    double worst = 0;
+    for (std::size_t i = 0; i < h.size(); ++i) {
+      worst = std::max(worst, std::abs(static_cast<double>(h[i]) - states[slot].h[i]));
+      worst = std::max(worst, std::abs(static_cast<double>(l[i]) - states[slot].l[i]));
+    }
+    EXPECT_LT(worst, 2e-3) << v.name << " slot " << slot;
+    const auto heads = reference.heads(states[slot]);
+    EXPECT_EQ(outputs[slot].wants_halt, heads.q_halt > 0) << v.name;
+    EXPECT_NEAR(outputs[slot].value, 1.0 / (1.0 + std::exp(-heads.value_logit)), 1e-3);
+  }
+  if (v.noise) {
+    // Different trajectories of one puzzle draw different noise.
+    std::vector<float> h0, h1, l;
+    engine_model.read_state(0, h0, l);
+    engine_model.read_state(1, h1, l);
+    EXPECT_NE(h0, h1);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllVariants, ForwardParity,
+    ::testing::Values(
+        Variant{"mlp_t_shared_noise", model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone},
+        Variant{"mlp_t_separate_deterministic", model::Mixer::kMlpT, false, false, model::PositionEncoding::kLearned},
+        Variant{"attention_shared_noise_rope", model::Mixer::kAttention, true, true, model::PositionEncoding::kRope},
+        Variant{"attention_separate_deterministic", model::Mixer::kAttention, false, false, model::PositionEncoding::kNone}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+// Runs `items` with a given row cap and returns (hash, steps, value) per (puzzle, trajectory).
+std::map<std::pair<std::uint32_t, std::uint32_t>, std::tuple<std::uint64_t, int, float>> run_with_cap(
+    const model::Model& m, const tasks::Task& task, const std::vector<tasks::Puzzle>& puzzles,
+    std::vector<engine::WorkItem> items, int row_cap) {
+  auto backend = backend::make_cpu_backend(2);
+  engine::RecursiveModel recursive(m, *backend, row_cap);
+  engine::RunSettings settings;
+  settings.depth = 3;
+  settings.halting = true;
+  settings.seed = 99;
+  engine::Runner runner(recursive, task, settings);
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::tuple<std::uint64_t, int, float>> results;
+  runner.run(puzzles, items, [&](engine::TrajectoryResult&& r) {
+    results[{r.puzzle, r.trajectory}] = {r.answer_hash, r.steps, r.value};
+  });
+  return results;
+}
+
+TEST(Determinism, TrajectoriesDoNotDependOnBatchSizeOrOrder) {
+  auto config = tiny_config(model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone);
+  // A halt bias near zero makes some trajectories halt early, exercising row refill.
+  model::Model m = model::random_model(config, 3);
+  m.tensors.at("head.q_bias").values = {0.0f, 0.0f};
+  const auto task = tasks::make_task(tasks::TaskSpec::parse("sudoku:4"));
+  tasks::GenerateOptions options;
+  options.count = 5;
+  options.seed = 1;
+  const auto puzzles = task->generate(options);
+  auto items = engine::make_work(0, 5, 6);
+  const auto reference = run_with_cap(m, *task, puzzles, items, 30);
+  ASSERT_EQ(reference.size(), 30u);
+  // Answers and halting steps must be identical. The value score may move in its last bits:
+  // OpenBLAS sums a row's products in an order that can depend on the number of rows.
+  auto expect_same = [&](const auto& results, const std::string& what) {
+    ASSERT_EQ(results.size(), reference.size()) << what;
+    for (const auto& [key, value] : reference) {
+      const auto& other = results.at(key);
+      EXPECT_EQ(std::get<0>(other), std::get<0>(value)) << what;
+      EXPECT_EQ(std::get<1>(other), std::get<1>(value)) << what;
+      EXPECT_NEAR(std::get<2>(other), std::get<2>(value), 1e-5) << what;
+    }
+  };
+  for (int cap : {1, 4, 7}) expect_same(run_with_cap(m, *task, puzzles, items, cap), "row cap " + std::to_string(cap));
+  std::reverse(items.begin(), items.end());
+  expect_same(run_with_cap(m, *task, puzzles, items, 5), "reversed order");
+  int halted_early = 0;
+  for (const auto& [key, value] : reference) halted_early += std::get<1>(value) < 3;
+  EXPECT_GT(halted_early, 0) << "the test needs some trajectories to halt early";
+}
+
+}  // namespace
+}  // namespace gram
