@@ -1,0 +1,129 @@
+// `gram run`, `gram info`, `gram generate` end to end through the real executable.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Command {
+  int status;
+  std::string output;
+};
+
+Command run(const std::string& arguments) {
+  const fs::path log = fs::temp_directory_path() / ("gram_cli_test_" + std::to_string(::getpid()) + ".log");
+  const std::string command = std::string(GRAM_EXECUTABLE) + " " + arguments + " > " + log.string() + " 2>&1";
+  const int status = std::system(command.c_str());
+  std::ifstream file(log);
+  std::stringstream text;
+  text << file.rdbuf();
+  fs::remove(log);
+  return {WEXITSTATUS(status), text.str()};
+}
+
+std::vector<nlohmann::json> read_records(const fs::path& path) {
+  std::ifstream file(path);
+  std::vector<nlohmann::json> records;
+  for (std::string line; std::getline(file, line);) records.push_back(nlohmann::json::parse(line));
+  return records;
+}
+
+class GramCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("gram_cli_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
+  fs::path dir_;
+};
+
+TEST_F(GramCli, RunsSudokuCsvAndWritesRecords) {
+  const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku9-demo.json";
+  ASSERT_EQ(run("generate --random-model " + config + " --seed 3 --output " + path("m.safetensors")).status, 0);
+  write("p.csv",
+        "source,q,a,rating\n"
+        "test,..3.2.6..9..3.5..1..18.64....81.29..7.......8..67.82....26.95..8..2.3..9..5.1.3..,"
+        "483921657967345821251876493548132976729564138136798245372689514814253769695417382,0\n");
+  const Command result = run("run --model " + path("m.safetensors") + " --puzzles " + path("p.csv") +
+                             " --width 3 --depth 2 --output " + path("r.jsonl"));
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto records = read_records(path("r.jsonl"));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0]["type"], "context");
+  EXPECT_EQ(records[0]["config"]["width"], 3);
+  EXPECT_TRUE(records[0].contains("commit"));
+  EXPECT_EQ(records[1]["type"], "puzzle");
+  EXPECT_EQ(records[1]["id"], "test:2");
+  EXPECT_EQ(records[1]["trajectories"].size(), 3u);
+  EXPECT_EQ(records[1]["trajectories"][0]["steps"], 2);
+  EXPECT_EQ(records[1]["aggregate"]["majority"]["board"].get<std::string>().size(), 81u);
+  EXPECT_EQ(records[2]["type"], "summary");
+  EXPECT_EQ(records[2]["trajectories"], 3);
+
+  // Same seed, same answers; and an existing output is not clobbered.
+  const Command again = run("run --model " + path("m.safetensors") + " --puzzles " + path("p.csv") +
+                            " --width 3 --depth 2 --output " + path("r.jsonl"));
+  EXPECT_NE(again.status, 0);
+  EXPECT_NE(again.output.find("exists"), std::string::npos) << again.output;
+  ASSERT_EQ(run("run --model " + path("m.safetensors") + " --puzzles " + path("p.csv") +
+                " --width 3 --depth 2 --output " + path("r2.jsonl")).status, 0);
+  const auto second = read_records(path("r2.jsonl"));
+  EXPECT_EQ(second[1]["trajectories"], records[1]["trajectories"]);
+}
+
+TEST_F(GramCli, RunsNQueensWithHalting) {
+  write("nq.json", R"({"task": "nqueens:8", "vocab_size": 3, "seq_len": 64, "prefix_len": 1,
+    "hidden_size": 16, "num_layers": 1, "mixer": "attention", "num_heads": 2,
+    "position_encoding": "rope", "ffn_hidden": 32, "l_cycles": 1, "h_cycles": 1, "max_steps": 4,
+    "noise": {"enabled": true, "hidden": 8}, "has_value_head": true})");
+  ASSERT_EQ(run("generate --random-model " + path("nq.json") + " --output " + path("m.safetensors")).status, 0);
+  ASSERT_EQ(run("generate --task nqueens:8 --count 3 --removed 6 --seed 2 --output " + path("q.txt")).status, 0);
+  const Command result = run("run --model " + path("m.safetensors") + " --puzzles " + path("q.txt") +
+                             " --width 4 --depth 3 --halting --set aggregators=majority,oracle --output " +
+                             path("r.jsonl"));
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto records = read_records(path("r.jsonl"));
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0]["task"], "nqueens:8");
+  EXPECT_TRUE(records[1]["aggregate"].contains("oracle"));
+  EXPECT_FALSE(records[1]["aggregate"].contains("best_of_n"));
+}
+
+TEST_F(GramCli, BadInputGivesOneLineError) {
+  write("bad.safetensors", "not a model");
+  write("p.txt", "1234\n");
+  const Command result = run("run --model " + path("bad.safetensors") + " --puzzles " + path("p.txt"));
+  EXPECT_EQ(result.status, 1);
+  EXPECT_EQ(result.output.rfind("gram: error: ", 0), 0u) << result.output;
+  EXPECT_NE(result.output.find("bad.safetensors"), std::string::npos) << result.output;
+  const Command unknown = run("run --widht 3");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("--widht"), std::string::npos) << unknown.output;
+}
+
+TEST_F(GramCli, InfoPrintsFlops) {
+  const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+  ASSERT_EQ(run("generate --random-model " + config + " --output " + path("m.safetensors")).status, 0);
+  const Command info = run("info " + path("m.safetensors"));
+  ASSERT_EQ(info.status, 0) << info.output;
+  EXPECT_NE(info.output.find("FLOPs per application"), std::string::npos);
+  EXPECT_NE(info.output.find("parameters:"), std::string::npos);
+}
+
+}  // namespace
