@@ -149,17 +149,7 @@ Puzzle ColoringTask::parse_line(const LineReader& reader) const {
 }
 
 std::vector<Puzzle> ColoringTask::read_file(const std::string& path) const {
-  LineReader reader(path);
-  std::vector<Puzzle> puzzles;
-  while (reader.next()) {
-    if (!reader.is_skippable()) {
-      puzzles.push_back(parse_line(reader));
-    }
-  }
-  if (puzzles.empty()) {
-    throw Error(path + ": no puzzles");
-  }
-  return puzzles;
+  return read_puzzle_lines(path, [this](const LineReader& reader) { return parse_line(reader); });
 }
 
 Graph ColoringTask::graph_of(const Puzzle& puzzle) const {

@@ -158,17 +158,7 @@ Puzzle NQueensTask::parse_line(const LineReader& reader) const {
 }
 
 std::vector<Puzzle> NQueensTask::read_file(const std::string& path) const {
-  LineReader reader(path);
-  std::vector<Puzzle> puzzles;
-  while (reader.next()) {
-    if (!reader.is_skippable()) {
-      puzzles.push_back(parse_line(reader));
-    }
-  }
-  if (puzzles.empty()) {
-    throw Error(path + ": no puzzles");
-  }
-  return puzzles;
+  return read_puzzle_lines(path, [this](const LineReader& reader) { return parse_line(reader); });
 }
 
 std::vector<bool> NQueensTask::queens_of(const Puzzle& puzzle,

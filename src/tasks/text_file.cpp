@@ -107,4 +107,6 @@ std::optional<int> parse_small_number(std::string_view text) {
   return value;
 }
 
+void LineReader::fail_no_puzzles() const { throw Error(path_ + ": no puzzles"); }
+
 }  // namespace gram::tasks

@@ -25,6 +25,7 @@ class LineReader {
   const std::string& path() const { return path_; }
   [[noreturn]] void fail(int column, const std::string& message) const;  // 1-based column
   [[noreturn]] void fail_line(const std::string& message) const;
+  [[noreturn]] void fail_no_puzzles() const;  // "<path>: no puzzles"
 
  private:
   std::string path_;
@@ -32,6 +33,19 @@ class LineReader {
   std::string text_;
   int line_number_ = 0;
 };
+
+// Reads every non-skippable line of `path` with `parse_line`; a file without puzzles is an
+// error ("<path>: no puzzles"). The formats with one puzzle per line share it.
+template <typename ParseLine>
+auto read_puzzle_lines(const std::string& path, ParseLine parse_line) {
+  LineReader reader(path);
+  std::vector<decltype(parse_line(reader))> puzzles;
+  while (reader.next()) {
+    if (!reader.is_skippable()) puzzles.push_back(parse_line(reader));
+  }
+  if (puzzles.empty()) reader.fail_no_puzzles();
+  return puzzles;
+}
 
 // A field of a line and the 1-based column where it starts, so errors inside it can name the
 // exact character.

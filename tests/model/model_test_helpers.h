@@ -1,5 +1,6 @@
 #pragma once
 // Shared by the model tests: hand-made safetensors files, small configs, error capture.
+#include "common/error_message.h"
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -30,20 +31,7 @@ inline ::testing::AssertionResult starts_with(const std::string& text, const std
   return ::testing::AssertionFailure() << "'" << text << "' does not start with '" << start << "'";
 }
 
-// Runs `action` and returns the gram::Error message it throws; a test failure when it throws
-// nothing or something else.
-inline std::string error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  } catch (const std::exception& other) {
-    ADD_FAILURE() << "expected gram::Error, got another exception: " << other.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected gram::Error, nothing was thrown";
-  return "";
-}
+using gram::testing_support::error_message;
 
 // A small TRM-like model: mlp_t mixer, one shared network, P = 2, no noise, no value head.
 inline ModelConfig tiny_mlp_t_config() {

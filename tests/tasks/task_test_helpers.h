@@ -1,5 +1,6 @@
 #pragma once
 // Shared by the task tests: temporary puzzle files and checks on gram::Error messages.
+#include "common/error_message.h"
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -30,19 +31,6 @@ inline std::string write_temp_file(const std::string& suffix, const std::string&
   return path;
 }
 
-// Runs `action` and returns the gram::Error message it throws; a test failure when it throws
-// nothing or something else.
-inline std::string error_message(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  } catch (const std::exception& other) {
-    ADD_FAILURE() << "expected gram::Error, got another exception: " << other.what();
-    return "";
-  }
-  ADD_FAILURE() << "expected gram::Error, nothing was thrown";
-  return "";
-}
+using gram::testing_support::error_message;
 
 }  // namespace gram::tasks::testing
