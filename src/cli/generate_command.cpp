@@ -24,7 +24,10 @@ long long parse_number(const std::string& flag, const std::string& text) {
 
 }  // namespace
 
-int generate_command(const std::vector<std::string>& arguments) {
+namespace {
+
+int generate_command(const CommandContext& context) {
+  const std::vector<std::string>& arguments = context.arguments;
   std::string task_text;
   std::string output;
   std::string model_config;
@@ -78,5 +81,10 @@ int generate_command(const std::vector<std::string>& arguments) {
   std::printf("wrote %zu %s puzzles to %s\n", puzzles.size(), task_text.c_str(), output.c_str());
   return 0;
 }
+
+}  // namespace
+
+GRAM_REGISTER_COMMAND("generate", "write a seeded puzzle set or an untrained model",
+                      generate_command);
 
 }  // namespace gram::cli

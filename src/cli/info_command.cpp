@@ -9,7 +9,10 @@
 
 namespace gram::cli {
 
-int info_command(const std::vector<std::string>& arguments) {
+namespace {
+
+int info_command(const CommandContext& context) {
+  const std::vector<std::string>& arguments = context.arguments;
   if (arguments.size() != 1 || arguments[0] == "--help") {
     std::puts("usage: gram info MODEL.safetensors");
     if (arguments.size() == 1) return 0;
@@ -32,5 +35,9 @@ int info_command(const std::vector<std::string>& arguments) {
   std::puts("(GEMMs counted as 2*m*n*k with attention score/value products; elementwise work excluded)");
   return 0;
 }
+
+}  // namespace
+
+GRAM_REGISTER_COMMAND("info", "describe a model: config, parameters, FLOPs", info_command);
 
 }  // namespace gram::cli

@@ -19,7 +19,12 @@
 
 namespace gram::cli {
 
-int run_command(const std::vector<std::string>& arguments, int argc, char** argv) {
+namespace {
+
+int run_command(const CommandContext& command) {
+  const std::vector<std::string>& arguments = command.arguments;
+  const int argc = command.argc;
+  char** argv = command.argv;
   config::RunConfig run;
   for (std::size_t i = 0; i < arguments.size(); ++i) {
     const std::string& flag = arguments[i];
@@ -117,5 +122,9 @@ int run_command(const std::vector<std::string>& arguments, int argc, char** argv
   std::printf("results: %s\n", run.output.c_str());
   return 0;
 }
+
+}  // namespace
+
+GRAM_REGISTER_COMMAND("run", "run trajectories and aggregate them", run_command);
 
 }  // namespace gram::cli
