@@ -1,16 +1,19 @@
 #pragma once
-// The one typed configuration of `gram run` (and later `gram sweep`).
+// The typed configuration of `gram run`.
 //
-// Every field is declared once in a table (name, type, default, help). The same table drives
-// YAML loading (configs/*.yaml), `--set key=value` overrides, the generated --help text and the
-// resolved config echoed into every result file, so none of them can drift from the others.
-// Unknown keys and unparsable values are gram::Error lines naming the file/line or the flag.
+// Every field is declared once in a table (run_config_fields.cpp, built with config_table.h).
+// The same table drives YAML loading (configs/*.yaml), `--set key=value` overrides, the
+// generated --help text and the resolved config echoed into every result file, so none of them
+// can drift from the others. Unknown keys and unparsable values are gram::Error lines naming
+// the file/line or the flag.
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "config/config_table.h"
 
 namespace gram::config {
 
@@ -30,18 +33,9 @@ struct RunConfig {
   bool overwrite = false;            // replace an existing output file
 };
 
-// One row of the table.
-struct FieldSpec {
-  std::string name;
-  std::string type;           // "string", "int", "uint64", "bool", "list"
-  std::string help;
-  std::function<std::string(const RunConfig&)> get;                 // value as text
-  // Parses + range-checks. Throws gram::Error without a location ("'width' expects an
-  // integer"); apply_yaml_file and apply_override prefix it with the file:line or the flag.
-  std::function<void(RunConfig&, const std::string& text)> set;
-  std::function<nlohmann::json(const RunConfig&)> get_json;         // typed value for results
-  bool required = false;      // must be non-empty after loading (checked by validate)
-};
+// One row of the table (config_table.h).
+using FieldSpec = Field<RunConfig>;
+
 // In RunConfig's declaration order.
 const std::vector<FieldSpec>& run_config_fields();
 // The row named `name`, or nullptr (for a CLI that maps `--width 4` onto the table).
