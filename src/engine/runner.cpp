@@ -10,6 +10,7 @@ struct Slot {
   std::uint32_t step = 0;  // supervision steps done
   double started_seconds = 0.0;
   bool busy = false;
+  std::vector<StepAnswer> history;
 };
 
 }  // namespace
@@ -36,7 +37,7 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
     const WorkItem& item = items[next_item++];
     GRAM_ASSERT(item.puzzle < puzzles.size(), "work item names a puzzle out of range");
     model_.start_row(slot, puzzles[item.puzzle].input);
-    slots[slot] = Slot{item, 0, seconds_now(), true};
+    slots[slot] = Slot{item, 0, seconds_now(), true, {}};
   };
 
   int active = 0;
@@ -55,7 +56,14 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
       Slot& current = slots[slot];
       current.step += 1;
       const bool halted = settings_.halting && outputs[slot].wants_halt;
-      if (!halted && static_cast<int>(current.step) < settings_.depth) continue;
+      const bool finished = halted || static_cast<int>(current.step) >= settings_.depth;
+      if (settings_.record_steps && !finished) {
+        const tasks::Puzzle& puzzle = puzzles[current.item.puzzle];
+        current.history.push_back({task_.answer_hash(outputs[slot].answer),
+                                   task_.is_valid(puzzle, outputs[slot].answer),
+                                   outputs[slot].value});
+      }
+      if (!finished) continue;
 
       TrajectoryResult result;
       result.puzzle = current.item.puzzle;
@@ -69,6 +77,10 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
       result.applications = applications_per_step * current.step;
       result.started_seconds = current.started_seconds;
       result.finished_seconds = seconds_now();
+      if (settings_.record_steps) {
+        result.history = std::move(current.history);
+        result.history.push_back({result.answer_hash, result.valid, result.value});
+      }
       current.busy = false;
       on_finished(std::move(result));
 
@@ -79,7 +91,7 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
       while (active > slot && !slots[active - 1].busy) --active;
       if (slot < active && !slots[slot].busy) {
         model_.move_row(active - 1, slot);
-        slots[slot] = slots[active - 1];
+        slots[slot] = std::move(slots[active - 1]);
         slots[active - 1].busy = false;
         --active;
       }

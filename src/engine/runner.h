@@ -25,6 +25,16 @@ struct RunSettings {
   int depth = 16;         // supervision steps at most
   bool halting = false;   // stop when the halt head says so
   std::uint64_t seed = 0;
+  // Keep every step's decoded answer (hash, verdict, value), so one run of depth S also gives
+  // the answers at every depth s < S: a sweep derives its shallower cells from them.
+  bool record_steps = false;
+};
+
+// What a trajectory would have answered had it stopped after this supervision step.
+struct StepAnswer {
+  std::uint64_t answer_hash = 0;
+  bool valid = false;
+  float value = 0.0f;
 };
 
 struct TrajectoryResult {
@@ -39,6 +49,7 @@ struct TrajectoryResult {
   std::int64_t applications = 0;     // network applications executed
   double started_seconds = 0.0;      // since the run started
   double finished_seconds = 0.0;
+  std::vector<StepAnswer> history;   // one per step executed, when record_steps is set
 };
 
 class Runner {

@@ -41,6 +41,24 @@ JsonlWriter::JsonlWriter(const std::string& path, bool overwrite) : path_(path) 
   }
 }
 
+JsonlWriter JsonlWriter::append_to(const std::string& path) {
+  if (!std::filesystem::exists(path)) return JsonlWriter(path, false);
+  JsonlWriter writer;
+  writer.path_ = path;
+  do {
+    writer.fd_ = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
+  } while (writer.fd_ < 0 && errno == EINTR);
+  if (writer.fd_ < 0) throw Error(cannot_write(path, errno));
+  // Find the end of the last complete line and cut whatever follows it.
+  const off_t size = ::lseek(writer.fd_, 0, SEEK_END);
+  off_t keep = size;
+  char byte = 0;
+  while (keep > 0 && ::pread(writer.fd_, &byte, 1, keep - 1) == 1 && byte != '\n') --keep;
+  if (keep != size && ::ftruncate(writer.fd_, keep) != 0) throw Error(cannot_write(path, errno));
+  writer.bytes_ = static_cast<std::size_t>(keep);
+  return writer;
+}
+
 JsonlWriter::~JsonlWriter() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -22,6 +22,9 @@ class JsonlWriter {
  public:
   // Creates `path` (and its parent directory). Refuses an existing file unless `overwrite`.
   JsonlWriter(const std::string& path, bool overwrite);
+  // Opens `path` to continue it (resume): creates it if missing, and cuts a torn last line (a
+  // killed writer's partial record) so the next record starts on a line of its own.
+  static JsonlWriter append_to(const std::string& path);
   ~JsonlWriter();
   JsonlWriter(const JsonlWriter&) = delete;
   JsonlWriter& operator=(const JsonlWriter&) = delete;
@@ -40,6 +43,7 @@ class JsonlWriter {
   std::size_t records_written() const { return records_; }
 
  private:
+  JsonlWriter() = default;
   std::string path_;
   int fd_ = -1;
   std::size_t records_ = 0;
