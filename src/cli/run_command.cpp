@@ -26,33 +26,10 @@ int run_command(const CommandContext& command) {
   const int argc = command.argc;
   char** argv = command.argv;
   config::RunConfig run;
-  for (std::size_t i = 0; i < arguments.size(); ++i) {
-    const std::string& flag = arguments[i];
-    if (flag == "--help" || flag == "-h") {
-      std::printf("usage: gram run [--config FILE] [--set key=value] [--<key> value]...\n%s",
-                  config::help_text().c_str());
-      return 0;
-    }
-    auto value = [&]() -> std::string {
-      if (i + 1 >= arguments.size()) throw Error(flag + ": needs a value");
-      return arguments[++i];
-    };
-    if (flag == "--config") {
-      config::apply_yaml_file(run, value());
-    } else if (flag == "--set") {
-      config::apply_override(run, value());
-    } else if (flag.rfind("--", 0) == 0 && config::find_field(flag.substr(2)) != nullptr) {
-      const std::string key = flag.substr(2);
-      if (key == "halting" || key == "overwrite") {
-        // Booleans may stand alone: `--halting` means true.
-        const bool has_value = i + 1 < arguments.size() && arguments[i + 1].rfind("--", 0) != 0;
-        config::apply_override(run, key + "=" + (has_value ? value() : std::string("true")));
-      } else {
-        config::apply_override(run, key + "=" + value());
-      }
-    } else {
-      throw Error("gram run: unknown option '" + flag + "' (see gram run --help)");
-    }
+  if (!config::apply_command_line(run, arguments, config::run_config_fields(), "gram run")) {
+    std::printf("usage: gram run [--config FILE] [--set key=value] [--<key> value]...\n%s",
+                config::help_text().c_str());
+    return 0;
   }
   config::validate(run);
 

@@ -226,3 +226,39 @@ std::string fields_help_text(const std::vector<Field<Config>>& fields) {
 }
 
 }  // namespace gram::config
+
+namespace gram::config {
+
+// Applies a command line to `config`, left to right: `--config FILE.yaml`, `--set key=value`,
+// and `--<key> value` for every row (a bool row may stand alone: `--halting` means true).
+// Returns false when `--help` was asked for (the caller prints its usage and the table).
+template <class Config>
+bool apply_command_line(Config& config, const std::vector<std::string>& arguments,
+                        const std::vector<Field<Config>>& fields, const std::string& command) {
+  for (std::size_t i = 0; i < arguments.size(); ++i) {
+    const std::string& flag = arguments[i];
+    if (flag == "--help" || flag == "-h") return false;
+    auto value = [&]() -> std::string {
+      if (i + 1 >= arguments.size()) throw Error(flag + ": needs a value");
+      return arguments[++i];
+    };
+    const Field<Config>* field =
+        flag.rfind("--", 0) == 0 ? find_in(fields, flag.substr(2)) : nullptr;
+    if (flag == "--config") {
+      apply_yaml_file(config, value(), fields);
+    } else if (flag == "--set") {
+      apply_override(config, value(), fields);
+    } else if (field != nullptr && field->type == "bool") {
+      const bool has_value = i + 1 < arguments.size() && arguments[i + 1].rfind("--", 0) != 0;
+      apply_override(config, field->name + "=" + (has_value ? value() : std::string("true")),
+                     fields);
+    } else if (field != nullptr) {
+      apply_override(config, field->name + "=" + value(), fields);
+    } else {
+      throw Error(command + ": unknown option '" + flag + "' (see " + command + " --help)");
+    }
+  }
+  return true;
+}
+
+}  // namespace gram::config
