@@ -288,6 +288,7 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
   backend_.linear(rows * positions, c.vocab_size, hidden, h_.data(), hidden, head_lm_, nullptr,
                   logits_.data());
   backend_.argmax(rows * positions, c.vocab_size, logits_.data(), tokens_.data());
+  head_rows_ = rows;
 
   std::vector<float> heads(static_cast<std::size_t>(rows) * 3);
   std::vector<std::int32_t> tokens(static_cast<std::size_t>(rows) * positions);
@@ -304,6 +305,25 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
     const auto first = tokens.begin() + static_cast<std::ptrdiff_t>(row) * positions + c.prefix_len;
     output.answer.assign(first, first + c.seq_len);
   }
+}
+
+void RecursiveModel::read_head_values(int slot, HeadValues& values) {
+  GRAM_ASSERT(slot >= 0 && slot < head_rows_, "slot not covered by the last read_heads");
+  const auto& c = config_;
+  float heads[3] = {0.0f, 0.0f, 0.0f};
+  backend_.copy_to_host(heads, head_out_.data() + 2 * slot, 2 * sizeof(float));
+  if (c.has_value_head) {
+    backend_.copy_to_host(heads + 2, head_out_.data() + 2 * head_rows_ + slot, sizeof(float));
+  }
+  values.q_halt = heads[0];
+  values.q_continue = heads[1];
+  values.value_logit = heads[2];
+  // Logits are (rows * (P+L), V); the puzzle positions of a row follow its P prefix rows.
+  const std::size_t first =
+      (static_cast<std::size_t>(slot) * c.positions() + c.prefix_len) * c.vocab_size;
+  values.logits.resize(static_cast<std::size_t>(c.seq_len) * c.vocab_size);
+  backend_.copy_to_host(values.logits.data(), logits_.data() + first,
+                        values.logits.size() * sizeof(float));
 }
 
 }  // namespace gram::engine

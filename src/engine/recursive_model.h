@@ -20,6 +20,14 @@ struct StepOutput {
   std::vector<std::int32_t> answer;  // (L) argmax tokens of the puzzle positions
 };
 
+// The raw head outputs of one row behind StepOutput, for tests and golden-file comparisons.
+struct HeadValues {
+  float q_halt = 0.0f;
+  float q_continue = 0.0f;
+  float value_logit = 0.0f;   // before the sigmoid; 0 without a value head
+  std::vector<float> logits;  // (L, V) over the puzzle positions
+};
+
 class RecursiveModel {
  public:
   // Uploads the weights and sizes every buffer for `max_rows` slots, once per run.
@@ -40,6 +48,9 @@ class RecursiveModel {
   void read_heads(int rows, std::vector<StepOutput>& outputs);
   // Copies slot `slot`'s state to the host, each (P+L, D): for tests and golden files.
   void read_state(int slot, std::vector<float>& h, std::vector<float>& l);
+  // Copies slot `slot`'s head outputs as the last read_heads(rows, ...) computed them
+  // (slot < rows): for tests and golden files.
+  void read_head_values(int slot, HeadValues& values);
 
  private:
   struct Layer {
@@ -101,6 +112,7 @@ class RecursiveModel {
   backend::DeviceArray<float> head_out_;     // (rows, 2) q, (rows, 1) value
   backend::DeviceArray<float> logits_;       // (rows * (P+L), V)
   backend::DeviceArray<std::int32_t> tokens_;  // (rows * (P+L))
+  int head_rows_ = 0;  // rows covered by the last read_heads (its layout of head_out_)
 };
 
 }  // namespace gram::engine

@@ -59,6 +59,15 @@ class ModelConfig:
     halt_rule: str = "sigmoid"
     has_value_head: bool = False
 
+    def __post_init__(self):
+        # Floats are 32-bit in the engine; hold them so, so a config survives a round trip.
+        self.rope_theta = float(np.float32(self.rope_theta))
+        self.norm_eps = float(np.float32(self.norm_eps))
+        if isinstance(self.noise, dict):
+            self.noise = _noise_from_json(self.noise)
+        self.noise.sigma_min = float(np.float32(self.noise.sigma_min))
+        self.noise.sigma_max = float(np.float32(self.noise.sigma_max))
+
     # --- derived sizes -------------------------------------------------------------------
     @property
     def positions(self) -> int:
