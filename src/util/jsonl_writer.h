@@ -41,6 +41,7 @@ class JsonlWriter {
 
   const std::string& path() const { return path_; }
   std::size_t records_written() const { return records_; }
+  std::size_t bytes_written() const { return bytes_; }  // file size, earlier records included
 
  private:
   JsonlWriter() = default;

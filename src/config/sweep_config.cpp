@@ -1,0 +1,148 @@
+// The table behind SweepConfig and its cross-field checks.
+#include "config/sweep_config.h"
+
+#include <cmath>
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "config/run_config.h"  // known_aggregators()
+#include "util/error.h"
+
+namespace gram::config {
+namespace {
+
+std::string format_number(double value) {
+  std::ostringstream text;
+  text.precision(15);
+  text << value;
+  return text.str();
+}
+
+SweepField budgets_field() {
+  return {"budgets", "list", "per-puzzle budgets, in budget_unit",
+          [](const SweepConfig& c) {
+            std::vector<std::string> items;
+            for (double budget : c.budgets) items.push_back(format_number(budget));
+            return join(items, ",");
+          },
+          [](SweepConfig& c, const std::string& text) {
+            std::vector<double> budgets;
+            for (const auto& item : parse_list("budgets", text)) {
+              budgets.push_back(parse_double("budgets", item, 1.0));
+            }
+            c.budgets = std::move(budgets);
+          },
+          [](const SweepConfig& c) { return nlohmann::json(c.budgets); }};
+}
+
+SweepField models_field() {
+  return {"models", "list", "models to sweep: name=path or path (named by the file stem)",
+          [](const SweepConfig& c) { return join(c.models, ","); },
+          [](SweepConfig& c, const std::string& text) { c.models = parse_list("models", text); },
+          [](const SweepConfig& c) { return nlohmann::json(c.models); }, true};
+}
+
+}  // namespace
+
+const std::vector<SweepField>& sweep_config_fields() {
+  static const std::vector<SweepField> fields = {
+      models_field(),
+      string_field<SweepConfig>("puzzles", &SweepConfig::puzzles,
+                                "held-out puzzle file in the models' task format", true),
+      string_field<SweepConfig>("output", &SweepConfig::output,
+                                "result directory (cells.jsonl, runs/); rerun to resume"),
+      choice_field<SweepConfig>("backend", &SweepConfig::backend, {"cpu", "cuda"},
+                                "where the forward pass runs"),
+      choice_field<SweepConfig>("budget_unit", &SweepConfig::budget_unit, {"steps", "flops"},
+                                "steps: supervision steps per puzzle; flops: FLOPs per puzzle "
+                                "(models matched on compute)"),
+      budgets_field(),
+      list_field<SweepConfig>("strategies", &SweepConfig::strategies, {"width", "depth", "grid"},
+                              "strategy",
+                              "width: N x fixed_depth; depth: 1 x S; grid: every N x S in budget"),
+      int_field<SweepConfig>("fixed_depth", &SweepConfig::fixed_depth, 1,
+                             "supervision steps of each trajectory in the width strategy"),
+      list_field<SweepConfig>("halting", &SweepConfig::halting, {"off", "on"}, "halting mode",
+                              "halting modes to sweep (on: the halt head may stop early)"),
+      list_field<SweepConfig>("aggregators", &SweepConfig::aggregators, known_aggregators(),
+                              "aggregator", "rules that turn N answers into one"),
+      uint64_field<SweepConfig>("seed", &SweepConfig::seed, "base seed of the noise"),
+      bool_field<SweepConfig>("derive", &SweepConfig::derive,
+                              "derive smaller cells from prefixes of larger runs (else run each)"),
+      int_field<SweepConfig>("row_cap", &SweepConfig::row_cap, 1,
+                             "trajectories advanced together in one batch"),
+      int_field<SweepConfig>("threads", &SweepConfig::threads, 0, "CPU threads (0 = all cores)"),
+      int_field<SweepConfig>("limit", &SweepConfig::limit, 0,
+                             "use only the first `limit` puzzles (0 = all)"),
+      bool_field<SweepConfig>("overwrite", &SweepConfig::overwrite,
+                              "discard earlier results in the output directory and start over"),
+  };
+  return fields;
+}
+
+std::vector<SweepModel> sweep_models(const SweepConfig& config) {
+  std::vector<SweepModel> models;
+  for (const auto& entry : config.models) {
+    const auto equals = entry.find('=');
+    SweepModel model;
+    if (equals == std::string::npos) {
+      model.path = entry;
+      model.name = std::filesystem::path(entry).stem().string();
+    } else {
+      model.name = trim(entry.substr(0, equals));
+      model.path = trim(entry.substr(equals + 1));
+    }
+    if (model.name.empty() || model.path.empty()) {
+      throw Error("config: 'models' entry '" + entry + "' is not name=path or a path");
+    }
+    for (char c : model.name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') {
+        throw Error("config: model name '" + model.name +
+                    "' may hold only letters, digits, '-', '_' and '.' (it names files)");
+      }
+    }
+    models.push_back(model);
+  }
+  return models;
+}
+
+void validate(const SweepConfig& config) {
+  check_fields(config, sweep_config_fields());
+  if (config.models.empty()) throw Error("config: 'models' must name at least one model");
+  std::set<std::string> names;
+  for (const auto& model : sweep_models(config)) {
+    if (!names.insert(model.name).second) {
+      throw Error("config: two models are named '" + model.name + "' (use name=path)");
+    }
+  }
+  auto check_nonempty_unique = [](const std::string& key, const std::vector<std::string>& items) {
+    if (items.empty()) throw Error("config: '" + key + "' may not be empty");
+    std::set<std::string> seen;
+    for (const auto& item : items) {
+      if (!seen.insert(item).second) throw Error("config: '" + key + "' names '" + item + "' twice");
+    }
+  };
+  check_nonempty_unique("strategies", config.strategies);
+  check_nonempty_unique("halting", config.halting);
+  check_nonempty_unique("aggregators", config.aggregators);
+  if (config.budgets.empty()) throw Error("config: 'budgets' may not be empty");
+  for (double budget : config.budgets) {
+    if (config.budget_unit == "steps" && budget != std::floor(budget)) {
+      throw Error("config: 'budgets' in steps must be whole numbers (got " +
+                  format_number(budget) + ")");
+    }
+  }
+}
+
+nlohmann::json to_json(const SweepConfig& config) {
+  return fields_to_json(config, sweep_config_fields());
+}
+
+nlohmann::json result_defining_json(const SweepConfig& config) {
+  nlohmann::json json = to_json(config);
+  for (const char* key : {"output", "row_cap", "threads", "overwrite"}) json.erase(key);
+  return json;
+}
+
+}  // namespace gram::config

@@ -1,0 +1,51 @@
+#pragma once
+// The typed configuration of `gram sweep`: which models, which per-puzzle budgets, which ways
+// of spending them (docs/cli.md, configs/sweep-*.yaml). Built on config_table.h like RunConfig,
+// so YAML, --set, --help and the echo in the results come from one table.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/config_table.h"
+
+namespace gram::config {
+
+// One model of a sweep: "name=path" in the config, or a bare path (named by its file stem).
+struct SweepModel {
+  std::string name;
+  std::string path;
+};
+
+struct SweepConfig {
+  std::vector<std::string> models;  // "name=path" or "path"; several are matched on budget
+  std::string puzzles;              // held-out puzzle file in the models' task format
+  std::string output = "results/sweep";  // directory: cells.jsonl + runs/
+  std::string backend = "cpu";
+  std::string budget_unit = "steps";     // steps: supervision steps per puzzle; flops: FLOPs
+  std::vector<double> budgets = {1, 2, 4, 8, 16};  // per puzzle, in budget_unit
+  std::vector<std::string> strategies = {"width", "depth", "grid"};
+  int fixed_depth = 4;                   // S of the `width` strategy
+  std::vector<std::string> halting = {"off"};  // any of off, on
+  std::vector<std::string> aggregators = {"majority", "best_of_n", "weighted_vote", "oracle"};
+  std::uint64_t seed = 0;
+  bool derive = true;                    // derive smaller cells from prefixes of larger runs
+  int row_cap = 256;
+  int threads = 0;
+  int limit = 0;                         // only the first `limit` puzzles (0 = all)
+  bool overwrite = false;                // start over in an existing output directory
+};
+
+using SweepField = Field<SweepConfig>;
+const std::vector<SweepField>& sweep_config_fields();
+
+// Cross-field checks (names unique, budgets whole in steps, ...); throws gram::Error.
+void validate(const SweepConfig& config);
+std::vector<SweepModel> sweep_models(const SweepConfig& config);
+nlohmann::json to_json(const SweepConfig& config);
+// The part of the config that decides the results (not where they go or how fast): a resumed
+// sweep must match it.
+nlohmann::json result_defining_json(const SweepConfig& config);
+
+}  // namespace gram::config

@@ -1,0 +1,350 @@
+#include "sweep/sweep.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "analysis/metrics.h"
+#include "backend/backend.h"
+#include "engine/aggregate.h"
+#include "engine/puzzle_results.h"
+#include "engine/recursive_model.h"
+#include "engine/runner.h"
+#include "model/weights.h"
+#include "sweep/cell_metrics.h"
+#include "sweep/gemm_peak.h"
+#include "sweep/progress.h"
+#include "sweep/sweep_plan.h"
+#include "util/error.h"
+#include "util/hash.h"
+#include "util/jsonl_writer.h"
+#include "util/run_context.h"
+
+namespace gram::sweep {
+namespace {
+
+struct LoadedModel {
+  config::SweepModel source;
+  model::Model model;
+  model::FlopCounts flops;
+};
+
+// Identity of a cell on file, to tell which cells an interrupted sweep already wrote.
+std::string cell_key(const std::string& model, bool halting, double budget, int width,
+                     int depth) {
+  return nlohmann::json{model, halting, budget, width, depth}.dump();
+}
+
+std::string entropy_key(const std::string& run) { return "entropy:" + run; }
+
+// Loads every model and checks that they can be compared: one task, aggregators they support.
+std::vector<LoadedModel> load_models(const config::SweepConfig& config,
+                                     std::span<const engine::Aggregator> aggregators) {
+  std::vector<LoadedModel> models;
+  for (const config::SweepModel& source : config::sweep_models(config)) {
+    LoadedModel loaded{source, model::load_model(source.path), {}};
+    loaded.flops = model::count_flops(loaded.model.config);
+    if (!models.empty() && loaded.model.config.task != models.front().model.config.task) {
+      throw Error(source.path + ": task " + loaded.model.config.task + " differs from " +
+                  models.front().source.path + "'s " + models.front().model.config.task +
+                  " (a sweep compares models on one puzzle set)");
+    }
+    for (engine::Aggregator aggregator : aggregators) {
+      if (engine::needs_value_head(aggregator) && !loaded.model.config.has_value_head) {
+        throw Error("aggregator '" + engine::aggregator_name(aggregator) +
+                    "' needs a value head; " + source.path + " has none");
+      }
+    }
+    models.push_back(std::move(loaded));
+  }
+  return models;
+}
+
+nlohmann::json latency_quantiles(std::vector<double> seconds) {
+  return {{"p50", analysis::percentile(seconds, 50)},
+          {"p90", analysis::percentile(seconds, 90)},
+          {"p99", analysis::percentile(seconds, 99)}};
+}
+
+// Timing of a run, for its own (non-derived) cell: throughput over the run's wall time and the
+// per-puzzle latencies measured from the puzzle's first trajectory start.
+nlohmann::json run_timing(std::span<const engine::PuzzleOutcome> outcomes, double wall,
+                          const nlohmann::json& figures) {
+  std::vector<double> first_answer;
+  std::vector<double> decision;
+  std::size_t trajectories = 0;
+  for (const engine::PuzzleOutcome& outcome : outcomes) {
+    double started = outcome.trajectories.front().started_seconds;
+    double first = outcome.trajectories.front().finished_seconds;
+    double last = first;
+    for (const auto& trajectory : outcome.trajectories) {
+      started = std::min(started, trajectory.started_seconds);
+      first = std::min(first, trajectory.finished_seconds);
+      last = std::max(last, trajectory.finished_seconds);
+    }
+    first_answer.push_back(first - started);
+    decision.push_back(last - started);
+    trajectories += outcome.trajectories.size();
+  }
+  return {{"wall_s", wall},
+          {"puzzles_per_s", outcomes.size() / wall},
+          {"trajectories_per_s", trajectories / wall},
+          {"applications_per_s", figures["applications"].get<double>() / wall},
+          {"flops_per_s", figures["flops"].get<double>() / wall},
+          {"time_to_first_answer_s", latency_quantiles(first_answer)},
+          {"time_to_decision_s", latency_quantiles(decision)}};
+}
+
+// One raw record per puzzle: every trajectory's per-step answers, so cells can be re-derived.
+nlohmann::json raw_puzzle_record(const tasks::Puzzle& puzzle, const engine::PuzzleOutcome& outcome,
+                                 std::uint64_t target_hash) {
+  nlohmann::json trajectories = nlohmann::json::array();
+  for (const auto& trajectory : outcome.trajectories) {
+    nlohmann::json answers = nlohmann::json::array();
+    nlohmann::json values = nlohmann::json::array();
+    std::string valid;
+    std::string correct;
+    for (const engine::StepAnswer& step : trajectory.history) {
+      answers.push_back(hash_to_hex(step.answer_hash));
+      values.push_back(step.value);
+      valid += step.valid ? '1' : '0';
+      const bool right = target_hash != 0 ? step.answer_hash == target_hash : step.valid;
+      correct += right ? '1' : '0';
+    }
+    trajectories.push_back({{"trajectory", trajectory.trajectory},
+                            {"steps", trajectory.steps},
+                            {"halted", trajectory.halted},
+                            {"answers", answers},
+                            {"valid", valid},
+                            {"correct", correct},
+                            {"values", values}});
+  }
+  return {{"type", "puzzle"}, {"index", outcome.puzzle}, {"id", puzzle.id},
+          {"trajectories", trajectories}};
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv) {
+  const auto sweep_start = std::chrono::steady_clock::now();
+  config::validate(config);
+  std::vector<engine::Aggregator> aggregators;
+  for (const auto& name : config.aggregators) aggregators.push_back(engine::parse_aggregator(name));
+  const std::vector<LoadedModel> models = load_models(config, aggregators);
+
+  const auto task = tasks::make_task(tasks::TaskSpec::parse(models.front().model.config.task));
+  for (const LoadedModel& loaded : models) {
+    if (task->seq_len() != loaded.model.config.seq_len ||
+        task->vocab_size() > loaded.model.config.vocab_size) {
+      throw Error(loaded.source.path + ": model config does not fit task " +
+                  task->spec().to_string());
+    }
+  }
+  std::vector<tasks::Puzzle> puzzles = task->read_file(config.puzzles);
+  if (config.limit > 0 && static_cast<int>(puzzles.size()) > config.limit) {
+    puzzles.resize(config.limit);
+  }
+  if (puzzles.empty()) throw Error(config.puzzles + ": no puzzles");
+  const PuzzleTruth truth = puzzle_truth(*task, puzzles);
+
+  PlanSettings settings;
+  settings.budget_in_flops = config.budget_unit == "flops";
+  settings.budgets = config.budgets;
+  settings.strategies = config.strategies;
+  settings.fixed_depth = config.fixed_depth;
+  for (const auto& mode : config.halting) settings.halting_modes.push_back(mode == "on");
+  settings.derive = config.derive;
+  std::vector<PlanModel> plan_models;
+  for (const LoadedModel& loaded : models) {
+    plan_models.push_back({loaded.source.name, loaded.flops.per_step});
+  }
+  const SweepPlan plan = plan_sweep(settings, plan_models);
+  if (plan.cells.empty()) {
+    throw Error("config: no cell fits the budgets (" +
+                (plan.skipped.empty() ? std::string("no budgets") : plan.skipped.front()) + ")");
+  }
+  for (const std::string& line : plan.skipped) std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
+
+  // The run that gives each (model, halting) its entropy-by-depth curve: the widest.
+  std::map<std::pair<int, bool>, int> entropy_run;
+  for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
+    const PlannedRun& candidate = plan.runs[run];
+    auto [found, inserted] = entropy_run.emplace(std::make_pair(candidate.model, candidate.halting), run);
+    const PlannedRun& current = plan.runs[found->second];
+    if (!inserted && std::make_pair(candidate.width, candidate.depth) >
+                         std::make_pair(current.width, current.depth)) {
+      found->second = run;
+    }
+  }
+
+  // ---- the output directory: new, resumed, or started over ----------------------------------
+  namespace fs = std::filesystem;
+  const fs::path directory(config.output);
+  const std::string cells_path = (directory / "cells.jsonl").string();
+  const std::string plan_hash =
+      hash_to_hex(fnv1a64(config::result_defining_json(config).dump() + "|" + config.puzzles));
+  std::set<std::string> done;
+  if (config.overwrite) {
+    fs::remove(cells_path);
+    fs::remove_all(directory / "runs");
+  } else if (fs::exists(cells_path)) {
+    const auto records = read_jsonl(cells_path);
+    if (records.empty() || records.front().value("type", "") != "context") {
+      throw Error(cells_path + ": no context record on its first line; not a sweep's results "
+                               "(pass --overwrite to start over)");
+    }
+    if (records.front().value("plan_hash", "") != plan_hash) {
+      throw Error(cells_path + ": written by a different sweep config (its 'sweep' record "
+                               "differs); pass --overwrite to start over, or choose another output");
+    }
+    for (const auto& record : records) {
+      const std::string type = record.value("type", "");
+      if (type == "cell") {
+        done.insert(cell_key(record.at("model"), record.at("halting"), record.at("budget"),
+                             record.at("width"), record.at("depth")));
+      } else if (type == "entropy") {
+        done.insert(entropy_key(record.at("source_run")));
+      }
+    }
+  }
+
+  auto backend = backend::make_backend(config.backend, config.threads);
+  JsonlWriter cells = JsonlWriter::append_to(cells_path);
+  if (cells.bytes_written() == 0) {
+    const GemmPeak peak = measure_gemm_peak(*backend);
+    nlohmann::json context = to_json(capture_run_context(argc, argv));
+    context["type"] = "context";
+    context["backend"] = backend->describe();
+    context["task"] = task->spec().to_string();
+    context["puzzles_file"] = config.puzzles;
+    context["puzzles"] = puzzles.size();
+    context["seed"] = config.seed;
+    context["budget_unit"] = config.budget_unit;
+    context["sweep"] = config::to_json(config);
+    context["plan_hash"] = plan_hash;
+    context["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
+    context["models"] = nlohmann::json::array();
+    for (const LoadedModel& loaded : models) {
+      context["models"].push_back({{"name", loaded.source.name},
+                                   {"path", loaded.source.path},
+                                   {"config", loaded.model.config.to_json()},
+                                   {"parameters", model::count_parameters(loaded.model.config)},
+                                   {"flops_per_application", loaded.flops.per_application},
+                                   {"flops_per_step", loaded.flops.per_step},
+                                   {"training_tokens", nullptr}});
+    }
+    nlohmann::json runs = nlohmann::json::array();
+    for (const PlannedRun& run : plan.runs) {
+      runs.push_back({{"name", run.name}, {"width", run.width}, {"depth", run.depth}});
+    }
+    context["runs"] = runs;
+    context["skipped"] = plan.skipped;
+    cells.write(context);
+  }
+
+  // ---- which runs still have work ----------------------------------------------------------
+  std::vector<int> pending_runs;
+  SweepSummary summary;
+  summary.cells = static_cast<int>(plan.cells.size());
+  summary.cells_path = cells_path;
+  double total_work = 0.0;
+  for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
+    const PlannedRun& planned = plan.runs[run];
+    bool needed = entropy_run.at({planned.model, planned.halting}) == run &&
+                  !done.contains(entropy_key(planned.name));
+    for (const PlannedCell& cell : plan.cells) {
+      if (cell.run != run) continue;
+      const bool on_file = done.contains(cell_key(models[cell.model].source.name, cell.halting,
+                                                  cell.budget, cell.width, cell.depth));
+      summary.cells_resumed += on_file ? 1 : 0;
+      needed = needed || !on_file;
+    }
+    if (needed) {
+      pending_runs.push_back(run);
+      total_work += static_cast<double>(puzzles.size()) * planned.width * planned.depth;
+    }
+  }
+  if (summary.cells_resumed > 0) {
+    std::fprintf(stderr, "sweep: resuming %s: %d of %d cells already on file, %zu runs to go\n",
+                 config.output.c_str(), summary.cells_resumed, summary.cells, pending_runs.size());
+  }
+
+  // ---- execute ------------------------------------------------------------------------------
+  Progress progress(total_work);
+  int run_number = 0;
+  for (int run : pending_runs) {
+    const PlannedRun& planned = plan.runs[run];
+    const LoadedModel& loaded = models[planned.model];
+    const auto items =
+        engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
+    engine::RecursiveModel recursive(loaded.model, *backend,
+                                     std::min<int>(config.row_cap, static_cast<int>(items.size())));
+    engine::RunSettings run_settings;
+    run_settings.depth = planned.depth;
+    run_settings.halting = planned.halting;
+    run_settings.seed = config.seed;
+    run_settings.record_steps = true;
+    engine::Runner runner(recursive, *task, run_settings);
+
+    progress.start_run("run " + std::to_string(++run_number) + "/" +
+                       std::to_string(pending_runs.size()) + " " + planned.name);
+    // Raw trajectories: a file left by an interrupted attempt at this run is replaced.
+    JsonlWriter raw((directory / "runs" / (planned.name + ".jsonl")).string(), true);
+    raw.write({{"type", "run"}, {"name", planned.name}, {"model", loaded.source.name},
+               {"halting", planned.halting}, {"width", planned.width}, {"depth", planned.depth},
+               {"seed", config.seed}});
+    std::vector<engine::PuzzleOutcome> outcomes;
+    engine::PuzzleCollector collector(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
+    const auto start = std::chrono::steady_clock::now();
+    runner.run(puzzles, items, [&](engine::TrajectoryResult&& result) {
+      progress.advance(planned.depth);
+      collector.add(std::move(result), [&](engine::PuzzleOutcome&& outcome) {
+        raw.write(raw_puzzle_record(puzzles[outcome.puzzle], outcome,
+                                    truth.target_hashes[outcome.puzzle]));
+        outcomes.push_back(std::move(outcome));
+      });
+    });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    raw.close();
+
+    const CellCosts costs{static_cast<std::int64_t>(loaded.model.config.h_cycles) *
+                              (loaded.model.config.l_cycles + 1),
+                          loaded.flops.per_step};
+    for (const PlannedCell& cell : plan.cells) {
+      if (cell.run != run) continue;
+      const std::string& model_name = loaded.source.name;
+      if (done.contains(cell_key(model_name, cell.halting, cell.budget, cell.width, cell.depth))) {
+        continue;
+      }
+      nlohmann::json record = {{"type", "cell"},          {"model", model_name},
+                               {"halting", cell.halting}, {"strategies", cell.strategies},
+                               {"budget", cell.budget},   {"width", cell.width},
+                               {"depth", cell.depth},     {"derived", cell.derived},
+                               {"source_run", planned.name}};
+      const nlohmann::json figures =
+          cell_figures(outcomes, truth, aggregators, {cell.width, cell.depth}, costs);
+      record.update(figures);
+      record["timing"] = cell.derived ? nlohmann::json(nullptr) : run_timing(outcomes, wall, figures);
+      cells.write(record);
+    }
+    if (entropy_run.at({planned.model, planned.halting}) == run &&
+        !done.contains(entropy_key(planned.name))) {
+      cells.write({{"type", "entropy"}, {"model", loaded.source.name},
+                   {"halting", planned.halting}, {"source_run", planned.name},
+                   {"width", planned.width},
+                   {"entropy_bits", entropy_by_depth(outcomes, planned.depth)}});
+    }
+    progress.finish_run(wall);
+    ++summary.runs_executed;
+  }
+  cells.close();
+  summary.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
+  return summary;
+}
+
+}  // namespace gram::sweep
