@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <tuple>
 
 #include "analysis/metrics.h"
 #include "backend/backend.h"
@@ -168,14 +169,16 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv)
   }
   for (const std::string& line : plan.skipped) std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
 
-  // The run that gives each (model, halting) its entropy-by-depth curve: the widest.
+  // The run that gives each (model, halting) its entropy-by-depth curve: the deepest of those
+  // with at least two trajectories (entropy needs several answers), then the widest.
   std::map<std::pair<int, bool>, int> entropy_run;
+  auto entropy_rank = [](const PlannedRun& run) {
+    return std::make_tuple(run.width >= 2, run.depth, run.width);
+  };
   for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
     const PlannedRun& candidate = plan.runs[run];
     auto [found, inserted] = entropy_run.emplace(std::make_pair(candidate.model, candidate.halting), run);
-    const PlannedRun& current = plan.runs[found->second];
-    if (!inserted && std::make_pair(candidate.width, candidate.depth) >
-                         std::make_pair(current.width, current.depth)) {
+    if (!inserted && entropy_rank(candidate) > entropy_rank(plan.runs[found->second])) {
       found->second = run;
     }
   }

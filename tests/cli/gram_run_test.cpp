@@ -13,45 +13,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/cli_fixture.h"
+
 namespace {
 
+using gram::testing::Command;
+using gram::testing::GramCli;
+using gram::testing::read_records;
+using gram::testing::run;
 namespace fs = std::filesystem;
-
-struct Command {
-  int status;
-  std::string output;
-};
-
-Command run(const std::string& arguments) {
-  const fs::path log = fs::temp_directory_path() / ("gram_cli_test_" + std::to_string(::getpid()) + ".log");
-  const std::string command = std::string(GRAM_EXECUTABLE) + " " + arguments + " > " + log.string() + " 2>&1";
-  const int status = std::system(command.c_str());
-  std::ifstream file(log);
-  std::stringstream text;
-  text << file.rdbuf();
-  fs::remove(log);
-  return {WEXITSTATUS(status), text.str()};
-}
-
-std::vector<nlohmann::json> read_records(const fs::path& path) {
-  std::ifstream file(path);
-  std::vector<nlohmann::json> records;
-  for (std::string line; std::getline(file, line);) records.push_back(nlohmann::json::parse(line));
-  return records;
-}
-
-class GramCli : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("gram_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(dir_ / name) << text; }
-  fs::path dir_;
-};
 
 TEST_F(GramCli, RunsSudokuCsvAndWritesRecords) {
   const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku9-demo.json";
