@@ -1,0 +1,318 @@
+#include "report/markdown.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "report/sweep_results.h"
+
+namespace gram::report {
+
+namespace {
+
+using nlohmann::json;
+
+std::string format(const char* pattern, double value) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, pattern, value);
+  return buffer;
+}
+
+std::string text(const json& value) {
+  if (value.is_null()) return "–";
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
+  if (value.is_number_integer()) return value.dump();
+  return format("%.4g", value.get<double>());
+}
+
+std::string percent(const json& value) {
+  return value.is_null() ? "–" : format("%.1f%%", 100.0 * value.get<double>());
+}
+
+std::string number(const json& value, const char* pattern = "%.3g") {
+  return value.is_null() ? "–" : format(pattern, value.get<double>());
+}
+
+std::string giga(const json& value) {
+  return value.is_null() ? "–" : format("%.4g", value.get<double>() / 1e9);
+}
+
+std::string p_value(const json& value) { return value.is_null() ? "–" : format("%.3g", value.get<double>()); }
+
+// "31/50 62.0% [48.2, 74.1]"
+std::string accuracy_cell(const json& row, const std::string& prefix, bool with_count) {
+  if (row.at(prefix + "accuracy").is_null()) return "–";
+  std::string cell;
+  if (with_count) cell = text(row.at(prefix + "correct")) + "/" + text(row.at("puzzles")) + " ";
+  return cell + percent(row.at(prefix + "accuracy")) + " [" +
+         format("%.1f", 100.0 * row.at(prefix + "low").get<double>()) + ", " +
+         format("%.1f", 100.0 * row.at(prefix + "high").get<double>()) + "]";
+}
+
+// `text` in backticks. (Appending, not operator+ on a literal, which trips GCC 12's -Wrestrict.)
+std::string code(const std::string& text) {
+  std::string quoted = "`";
+  quoted += text;
+  quoted += '`';
+  return quoted;
+}
+
+std::string halting_text(const json& value) { return value.get<bool>() ? "halting on" : "halting off"; }
+
+std::string budget_text(const json& budget, const std::string& unit) {
+  if (unit == "flops") return number(budget) + " FLOPs/puzzle";
+  return number(budget, "%g") + " steps/puzzle";
+}
+
+std::string table_row(const std::vector<std::string>& cells) {
+  std::string line = "|";
+  for (const std::string& cell : cells) line += " " + cell + " |";
+  return line + "\n";
+}
+
+std::string table_header(const std::vector<std::string>& headers) {
+  std::string line = table_row(headers) + "|";
+  for (std::size_t i = 0; i < headers.size(); ++i) line += "---|";
+  return line + "\n";
+}
+
+std::string context_section(const MarkdownInputs& inputs) {
+  const ReportTables& tables = *inputs.tables;
+  std::string md = "## Context\n\n";
+  for (const json& run : tables.runs.rows) {
+    md += "Sweep `" + text(run["directory"]) + "`: commit `" + text(run["commit"]) + "`, host " +
+          text(run["host"]) + " (" + text(run["cores"]) + " cores), backend " +
+          text(run["backend"]) + ", build " + text(run["build_type"]) + " (" +
+          text(run["compiler"]) + "), started " + text(run["start_time"]) + ". Task " +
+          text(run["task"]) + ", " + text(run["puzzles"]) + " puzzles from `" +
+          text(run["puzzles_file"]) + "`, seed " + text(run["seed"]) + ", budgets in " +
+          text(run["budget_unit"]) + " per puzzle. Peak: " +
+          (run["peak_gflops_per_s"].is_null() ? std::string("not given")
+                                              : number(run["peak_gflops_per_s"], "%.4g") +
+                                                    " GFLOP/s (" + text(run["peak_source"]) + ")") +
+          ".\n";
+    if (run["torn_lines"].get<std::size_t>() > 0) {
+      md += "Its cells.jsonl ends in an unfinished line (an interrupted sweep), set aside.\n";
+    }
+    if (run["other_records"].get<std::size_t>() > 0) {
+      md += text(run["other_records"]) + " records of other types were ignored.\n";
+    }
+    md += "Command: `" + text(run["command_line"]) + "`\n\n";
+  }
+  md += table_header({"model", "checkpoint", "parameters", "FLOPs/application", "FLOPs/step",
+                      "training tokens"});
+  for (const json& model : tables.models.rows) {
+    md += table_row({text(model["model"]), code(text(model["path"])), text(model["parameters"]),
+                     number(model["flops_per_application"]), number(model["flops_per_step"]),
+                     model["training_tokens"].is_null() ? "not given" : number(model["training_tokens"])});
+  }
+  const json& report = inputs.report_context;
+  md += "\nReport built by gram `" + report.value("commit", std::string("?")) + "` on " +
+        report.value("host", std::string("?")) + " at " + report.value("start_time", std::string("?")) +
+        " (" + code(report.value("command_line", std::string("?"))) + "); plotting Python: " + inputs.figures->python.path + " (" +
+        (inputs.figures->python.source == "GRAM_PYTHON" ? "GRAM_PYTHON=" + inputs.figures->python.path
+                                                        : std::string("default; GRAM_PYTHON not set")) +
+        ").\n\n";
+  return md;
+}
+
+std::string iso_budget_section(const ReportTables& tables) {
+  std::string md =
+      "## Iso-budget comparisons\n\nAt each budget, every cell that spends it: accuracy per "
+      "aggregator as solved/puzzles, percent and [Wilson 95% interval]; pass@1 and pass@k "
+      "(k = N); applications and GFLOP actually executed per puzzle. McNemar compares the best "
+      "width (grid) cell with the depth cell on the same puzzles.\n\n";
+  if (tables.iso_budget.rows.empty()) return md + "No cells.\n\n";
+  bool any_coverage = false;
+  std::set<std::string> present;
+  for (const json& row : tables.iso_budget.rows) {
+    any_coverage = any_coverage || !row["coverage"].is_null();
+    for (const std::string& aggregator : aggregator_order()) {
+      if (!row[aggregator + "_accuracy"].is_null()) present.insert(aggregator);
+    }
+  }
+  std::vector<std::string> aggregators;
+  for (const std::string& aggregator : aggregator_order()) {
+    if (present.count(aggregator)) aggregators.push_back(aggregator);
+  }
+  std::vector<std::string> headers{"strategies", "N x S", "derived"};
+  headers.insert(headers.end(), aggregators.begin(), aggregators.end());
+  headers.insert(headers.end(), {"pass@1", "pass@k"});
+  if (any_coverage) headers.push_back("coverage");
+  headers.insert(headers.end(), {"applications/puzzle", "GFLOP/puzzle"});
+
+  const auto group_of = [](const json& row) {
+    return std::make_tuple(row["model"].get<std::string>(), row["halting"].get<bool>(),
+                           row["budget"].get<double>());
+  };
+  for (std::size_t i = 0; i < tables.iso_budget.rows.size();) {
+    const auto group = group_of(tables.iso_budget.rows[i]);
+    const json& first = tables.iso_budget.rows[i];
+    md += "### " + text(first["model"]) + ", " + halting_text(first["halting"]) + ", " +
+          budget_text(first["budget"], first["budget_unit"].get<std::string>()) + "\n\n";
+    md += table_header(headers);
+    for (; i < tables.iso_budget.rows.size() && group_of(tables.iso_budget.rows[i]) == group; ++i) {
+      const json& row = tables.iso_budget.rows[i];
+      std::vector<std::string> cells{text(row["strategies"]),
+                                     text(row["width"]) + "x" + text(row["depth"]),
+                                     text(row["derived"])};
+      for (const std::string& aggregator : aggregators) {
+        cells.push_back(accuracy_cell(row, aggregator + "_", true));
+      }
+      cells.insert(cells.end(), {percent(row["pass_at_1"]), percent(row["pass_at_k"])});
+      if (any_coverage) cells.push_back(percent(row["coverage"]));
+      cells.insert(cells.end(), {number(row["applications_per_puzzle"], "%.4g"),
+                                 giga(row["flops_per_puzzle"])});
+      md += table_row(cells);
+    }
+    md += "\n";
+    for (const json& test : tables.iso_budget_mcnemar.rows) {
+      if (group_of(test) != group) continue;
+      md += "- McNemar, " + text(test["comparison"]) + " (" + text(test["aggregator"]) + "): " +
+            text(test["a_cell"]) + " " + percent(test["a_accuracy"]) + " vs " + text(test["b_cell"]) +
+            " " + percent(test["b_accuracy"]) + "; solved only by " + text(test["a_cell"]) + ": " +
+            text(test["only_a"]) + ", only by " + text(test["b_cell"]) + ": " + text(test["only_b"]) +
+            "; exact p = " + p_value(test["p_value"]) + "\n";
+    }
+    md += "\n";
+  }
+  return md;
+}
+
+std::string model_section(const ReportTables& tables) {
+  std::string md = "## Small-wide vs large-narrow at equal FLOPs\n\n";
+  md += "### Inference-matched\n\nAt each FLOP budget per puzzle shared by several models (within "
+        "5%), each model's best cell and aggregator, with McNemar against the largest model's best "
+        "cell on the same puzzles.\n\n";
+  if (tables.model_comparison.rows.empty()) {
+    md += tables.model_comparison_note + ".\n\n";
+  } else {
+    md += table_header({"halting", "matched GFLOP/puzzle", "model", "parameters", "budget",
+                        "best cell", "aggregator", "accuracy [95%]", "GFLOP spent/puzzle",
+                        "vs", "only this", "only reference", "McNemar p"});
+    for (const json& row : tables.model_comparison.rows) {
+      md += table_row({halting_text(row["halting"]), giga(row["matched_flops_per_puzzle"]),
+                       text(row["model"]), text(row["parameters"]), number(row["budget"], "%g"),
+                       text(row["strategies"]) + " " + text(row["width"]) + "x" + text(row["depth"]),
+                       text(row["aggregator"]), accuracy_cell(row, "", false),
+                       giga(row["flops_per_puzzle"]), text(row["reference_model"]),
+                       text(row["only_this"]), text(row["only_reference"]), p_value(row["p_value"])});
+    }
+    md += "\n";
+  }
+  md += "### Total-matched\n\nTraining (6 x parameters x training tokens) plus inference over this "
+        "puzzle set matched (science.md s3's exchange rate in FLOPs): the smaller model's best cell "
+        "within the inference FLOPs that give it the reference's total compute.\n\n";
+  if (tables.total_matched.rows.empty()) {
+    md += (tables.total_matched_note.empty() ? std::string("no rows") : tables.total_matched_note) +
+          ".\n\n";
+    return md;
+  }
+  md += table_header({"halting", "reference", "reference budget", "reference accuracy [95%]",
+                      "model", "matched GFLOP/puzzle", "multiplier", "budget used", "best cell",
+                      "accuracy [95%]", "McNemar p"});
+  for (const json& row : tables.total_matched.rows) {
+    std::string budget = number(row["budget"], "%g");
+    if (!row["within_sweep"].get<bool>()) budget += " (beyond sweep: lower bound)";
+    md += table_row({halting_text(row["halting"]), text(row["reference_model"]),
+                     number(row["reference_budget"], "%g"), accuracy_cell(row, "reference_", false),
+                     text(row["model"]), giga(row["matched_flops_per_puzzle"]),
+                     number(row["inference_multiplier"]), budget,
+                     row["width"].is_null() ? "–"
+                                            : text(row["strategies"]) + " " + text(row["width"]) +
+                                                  "x" + text(row["depth"]),
+                     accuracy_cell(row, "", false), p_value(row["p_value"])});
+  }
+  return md + "\n";
+}
+
+std::string latency_section(const ReportTables& tables) {
+  std::string md = "## Latency and throughput\n\nCells that were run (derived cells have no "
+                   "timing of their own). Times per puzzle from its first trajectory's start, in "
+                   "seconds.\n\n";
+  if (tables.latency.rows.empty()) return md + "No measured cells.\n\n";
+  md += table_header({"model", "halting", "budget", "strategies", "N x S", "first answer p50/p90/p99 s",
+                      "decision p50/p90/p99 s", "puzzles/s", "trajectories/s", "applications/s",
+                      "GFLOP/s", "of peak"});
+  for (const json& row : tables.latency.rows) {
+    md += table_row({text(row["model"]), halting_text(row["halting"]), number(row["budget"], "%g"),
+                     text(row["strategies"]), text(row["width"]) + "x" + text(row["depth"]),
+                     number(row["first_answer_p50_s"]) + " / " + number(row["first_answer_p90_s"]) +
+                         " / " + number(row["first_answer_p99_s"]),
+                     number(row["decision_p50_s"]) + " / " + number(row["decision_p90_s"]) + " / " +
+                         number(row["decision_p99_s"]),
+                     number(row["puzzles_per_s"], "%.4g"), number(row["trajectories_per_s"], "%.4g"),
+                     number(row["applications_per_s"], "%.4g"), number(row["gflops_per_s"], "%.4g"),
+                     percent(row["fraction_of_peak"])});
+  }
+  return md + "\n";
+}
+
+std::string entropy_section(const ReportTables& tables) {
+  std::string md = "## Answer entropy by depth\n\n";
+  if (tables.entropy.rows.empty()) return md + "No entropy records.\n\n";
+  md += "Mean over puzzles of the entropy (bits) of the answers across N trajectories after each "
+        "supervision step; the full curves are in tables/entropy.csv.\n\n";
+  md += table_header({"model", "halting", "run", "N", "steps", "step 1", "last step", "max (step)"});
+  using Key = std::tuple<std::string, bool, std::string, std::int64_t>;
+  std::vector<Key> order;
+  std::map<Key, std::vector<const json*>> curves;
+  for (const json& row : tables.entropy.rows) {
+    const Key key{row["model"], row["halting"], row["source_run"], row["width"]};
+    if (!curves.count(key)) order.push_back(key);
+    curves[key].push_back(&row);
+  }
+  for (const Key& key : order) {
+    const std::vector<const json*>& points = curves[key];
+    const json* peak = points.front();
+    for (const json* point : points) {
+      if ((*point)["entropy_bits"].get<double>() > (*peak)["entropy_bits"].get<double>()) peak = point;
+    }
+    md += table_row({std::get<0>(key), std::get<1>(key) ? "on" : "off", std::get<2>(key),
+                     std::to_string(std::get<3>(key)), std::to_string(points.size()),
+                     number((*points.front())["entropy_bits"]), number((*points.back())["entropy_bits"]),
+                     number((*peak)["entropy_bits"]) + " (" + text((*peak)["step"]) + ")"});
+  }
+  return md + "\n";
+}
+
+std::string derived_section(const ReportTables& tables) {
+  std::string md = "## Derived cells\n\n";
+  if (tables.derived.rows.empty()) return md + "No cell was derived: every cell was run.\n\n";
+  std::vector<std::string> parts;
+  for (const json& row : tables.derived.rows) {
+    parts.push_back(text(row["cells"]) + " (" + text(row["model"]) + ", " +
+                    halting_text(row["halting"]) + ") from run " + text(row["source_run"]));
+  }
+  return md + "Cells derived by taking prefixes (the first N trajectories, the first S steps) of a "
+              "run: " + join(parts, "; ") + ". All other cells were run.\n\n";
+}
+
+std::string figures_section(const FigureResult& figures) {
+  std::string md = "## Figures\n\n";
+  if (!figures.skipped_reason.empty()) return md + "figures skipped: " + figures.skipped_reason + "\n";
+  for (const std::string& name : figures.written) md += "![" + name + "](figures/" + name + ")\n\n";
+  for (const std::string& note : figures.notes) md += "- " + note + "\n";
+  if (figures.written.empty() && figures.notes.empty()) md += "No figures.\n";
+  return md;
+}
+
+}  // namespace
+
+std::string render_markdown(const MarkdownInputs& inputs) {
+  const ReportTables& tables = *inputs.tables;
+  std::string md = "# Sweep report\n\nEvery number below is also in tables/*.csv and "
+                   "tables/*.json (docs/reports.md explains each column).\n\n";
+  md += context_section(inputs);
+  md += iso_budget_section(tables);
+  md += model_section(tables);
+  md += latency_section(tables);
+  md += entropy_section(tables);
+  md += derived_section(tables);
+  md += figures_section(*inputs.figures);
+  return md;
+}
+
+}  // namespace gram::report

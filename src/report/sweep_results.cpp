@@ -1,0 +1,393 @@
+#include "report/sweep_results.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "util/error.h"
+#include "util/jsonl_writer.h"
+
+namespace gram::report {
+
+namespace {
+
+using nlohmann::json;
+
+// Field access that names the file, line and record in every message.
+class Fields {
+ public:
+  Fields(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
+
+  const std::string& where() const { return where_; }
+
+  [[noreturn]] void fail(const std::string& what) const { throw Error(where_ + ": " + what); }
+
+  bool has(const std::string& name) const {
+    return object_.contains(name) && !object_.at(name).is_null();
+  }
+  const json& require(const std::string& name) const {
+    if (!object_.contains(name)) fail("missing field '" + name + "'");
+    return object_.at(name);
+  }
+  std::string string(const std::string& name) const {
+    const json& value = require(name);
+    if (!value.is_string()) fail("field '" + name + "' must be a string");
+    return value.get<std::string>();
+  }
+  // Context fields that only describe the run: shown if present, "?" otherwise.
+  std::string text_or_unknown(const std::string& name) const {
+    if (!has(name)) return "?";
+    const json& value = object_.at(name);
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  double number(const std::string& name) const {
+    const json& value = require(name);
+    if (!value.is_number()) fail("field '" + name + "' must be a number");
+    return value.get<double>();
+  }
+  double non_negative(const std::string& name) const {
+    const double value = number(name);
+    if (value < 0) fail("field '" + name + "' must be >= 0");
+    return value;
+  }
+  std::optional<double> optional_number(const std::string& name) const {
+    if (!has(name)) return std::nullopt;
+    return number(name);
+  }
+  std::int64_t integer(const std::string& name, std::int64_t minimum) const {
+    const json& value = require(name);
+    if (!value.is_number_integer()) fail("field '" + name + "' must be an integer");
+    const std::int64_t result = value.get<std::int64_t>();
+    if (result < minimum) {
+      fail("field '" + name + "' must be >= " + std::to_string(minimum) + ", got " +
+           std::to_string(result));
+    }
+    return result;
+  }
+  bool boolean(const std::string& name) const {
+    const json& value = require(name);
+    if (!value.is_boolean()) fail("field '" + name + "' must be true or false");
+    return value.get<bool>();
+  }
+  const json& object(const std::string& name) const {
+    const json& value = require(name);
+    if (!value.is_object()) fail("field '" + name + "' must be an object");
+    return value;
+  }
+
+ private:
+  const json& object_;
+  std::string where_;
+};
+
+// read_jsonl keeps complete, non-empty lines; their line numbers, for messages.
+std::vector<std::size_t> record_line_numbers(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << file.rdbuf();
+  const std::string text = buffer.str();
+  std::vector<std::size_t> lines;
+  std::size_t start = 0, number = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    ++number;
+    if (end > start) lines.push_back(number);
+  }
+  return lines;
+}
+
+Quantiles read_quantiles(const Fields& timing, const std::string& name) {
+  const Fields fields(timing.object(name), timing.where() + ": timing." + name);
+  return {fields.non_negative("p50"), fields.non_negative("p90"), fields.non_negative("p99")};
+}
+
+ModelInfo read_model(const json& record, const std::string& where) {
+  if (!record.is_object()) throw Error(where + ": each entry of 'models' must be an object");
+  const Fields fields(record, where);
+  ModelInfo model;
+  model.name = fields.string("name");
+  model.path = fields.has("path") ? fields.string("path") : "";
+  model.parameters = fields.integer("parameters", 1);
+  model.flops_per_application = fields.non_negative("flops_per_application");
+  model.flops_per_step = fields.non_negative("flops_per_step");
+  model.training_tokens = fields.optional_number("training_tokens");
+  return model;
+}
+
+void read_context(const json& record, const std::string& where, SweepRun& run) {
+  const Fields fields(record, where + ": context");
+  run.context = record;
+  run.host = fields.text_or_unknown("host");
+  run.commit = fields.text_or_unknown("commit");
+  run.build_type = fields.text_or_unknown("build_type");
+  run.compiler = fields.text_or_unknown("compiler");
+  run.start_time = fields.text_or_unknown("start_time");
+  run.command_line = fields.text_or_unknown("command_line");
+  run.backend = fields.text_or_unknown("backend");
+  run.cores = fields.has("cores") ? fields.integer("cores", 0) : 0;
+  run.task = fields.string("task");
+  run.puzzles_file = fields.has("puzzles_file") ? fields.string("puzzles_file") : "?";
+  run.puzzles = fields.integer("puzzles", 1);
+  run.seed = fields.has("seed") ? fields.integer("seed", 0) : 0;
+  run.budget_unit = fields.string("budget_unit");
+  if (run.budget_unit != "steps" && run.budget_unit != "flops") {
+    fields.fail("budget_unit must be \"steps\" or \"flops\", got \"" + run.budget_unit + "\"");
+  }
+  if (fields.has("peak")) {
+    const Fields peak(fields.object("peak"), where + ": context.peak");
+    run.peak_flops_per_s = peak.number("flops_per_s");
+    run.peak_source = peak.has("source") ? peak.string("source") : "?";
+  }
+  const json& models = fields.require("models");
+  if (!models.is_array() || models.empty()) fields.fail("field 'models' must be a non-empty array");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    ModelInfo model = read_model(models[i], where + ": context.models[" + std::to_string(i) + "]");
+    if (!names.insert(model.name).second) fields.fail("model '" + model.name + "' listed twice");
+    run.models.push_back(std::move(model));
+  }
+}
+
+std::vector<std::string> read_strategies(const Fields& fields) {
+  const json& value = fields.require("strategies");
+  if (!value.is_array() || value.empty()) fields.fail("field 'strategies' must be a non-empty array");
+  std::set<std::string> named;
+  for (const json& entry : value) {
+    if (!entry.is_string()) fields.fail("field 'strategies' must hold strings");
+    const std::string strategy = entry.get<std::string>();
+    const auto& known = strategy_order();
+    if (std::find(known.begin(), known.end(), strategy) == known.end()) {
+      fields.fail("unknown strategy '" + strategy + "' (expected width, depth or grid)");
+    }
+    named.insert(strategy);
+  }
+  std::vector<std::string> ordered;
+  for (const std::string& strategy : strategy_order()) {
+    if (named.count(strategy)) ordered.push_back(strategy);
+  }
+  return ordered;
+}
+
+Cell read_cell(const json& record, const std::string& where, const SweepRun& run,
+               std::size_t run_index) {
+  const Fields fields(record, where + ": cell");
+  Cell cell;
+  cell.location = where;
+  cell.run = run_index;
+  cell.model = fields.string("model");
+  if (std::none_of(run.models.begin(), run.models.end(),
+                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
+    fields.fail("model '" + cell.model + "' is not in the context record's models");
+  }
+  cell.halting = fields.boolean("halting");
+  cell.strategies = read_strategies(fields);
+  cell.budget = fields.number("budget");
+  if (!(cell.budget > 0)) fields.fail("field 'budget' must be > 0");
+  cell.width = fields.integer("width", 1);
+  cell.depth = fields.integer("depth", 1);
+  cell.derived = fields.boolean("derived");
+  cell.source_run = fields.has("source_run") ? fields.string("source_run") : "";
+  cell.puzzles = fields.integer("puzzles", 1);
+  if (cell.puzzles != run.puzzles) {
+    fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +
+                std::to_string(run.puzzles));
+  }
+
+  const json& correct = fields.object("correct");
+  const json& per_puzzle = fields.object("per_puzzle");
+  for (const auto& [name, value] : correct.items()) {
+    const auto& known = aggregator_order();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      fields.fail("unknown aggregator '" + name +
+                  "' in 'correct' (expected majority, best_of_n, weighted_vote or oracle)");
+    }
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+        value.get<std::int64_t>() > cell.puzzles) {
+      fields.fail("correct." + name + " must be an integer in [0, puzzles]");
+    }
+    if (!per_puzzle.contains(name) || !per_puzzle.at(name).is_string()) {
+      fields.fail("per_puzzle." + name + " is missing (every aggregator in 'correct' needs one)");
+    }
+    const std::string outcomes = per_puzzle.at(name).get<std::string>();
+    if (static_cast<std::int64_t>(outcomes.size()) != cell.puzzles ||
+        outcomes.find_first_not_of("01") != std::string::npos) {
+      fields.fail("per_puzzle." + name + " must hold one '0' or '1' per puzzle (" +
+                  std::to_string(cell.puzzles) + "), got " + std::to_string(outcomes.size()) +
+                  " characters");
+    }
+    const auto ones = std::count(outcomes.begin(), outcomes.end(), '1');
+    if (ones != value.get<std::int64_t>()) {
+      fields.fail("per_puzzle." + name + " has " + std::to_string(ones) + " correct but correct." +
+                  name + " = " + std::to_string(value.get<std::int64_t>()));
+    }
+    cell.correct[name] = value.get<std::int64_t>();
+    cell.per_puzzle[name] = outcomes;
+  }
+  for (const std::string& name : aggregator_order()) {
+    if (cell.correct.count(name)) cell.aggregators.push_back(name);
+  }
+  if (cell.aggregators.empty()) fields.fail("field 'correct' names no aggregator");
+
+  cell.pass_at_1 = fields.optional_number("pass_at_1");
+  cell.pass_at_k = fields.optional_number("pass_at_k");
+  cell.coverage = fields.optional_number("coverage");
+  cell.applications = fields.non_negative("applications");
+  cell.flops = fields.non_negative("flops");
+  cell.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
+  cell.flops_per_puzzle = fields.non_negative("flops_per_puzzle");
+  if (fields.has("timing")) {
+    const Fields timing(fields.object("timing"), where + ": cell");
+    Timing measured;
+    measured.wall_s = timing.non_negative("wall_s");
+    measured.puzzles_per_s = timing.non_negative("puzzles_per_s");
+    measured.trajectories_per_s = timing.non_negative("trajectories_per_s");
+    measured.applications_per_s = timing.non_negative("applications_per_s");
+    measured.flops_per_s = timing.non_negative("flops_per_s");
+    measured.time_to_first_answer_s = read_quantiles(timing, "time_to_first_answer_s");
+    measured.time_to_decision_s = read_quantiles(timing, "time_to_decision_s");
+    cell.timing = measured;
+  }
+  return cell;
+}
+
+EntropyCurve read_entropy(const json& record, const std::string& where, const SweepRun& run,
+                          std::size_t run_index) {
+  const Fields fields(record, where + ": entropy");
+  EntropyCurve curve;
+  curve.run = run_index;
+  curve.model = fields.string("model");
+  if (std::none_of(run.models.begin(), run.models.end(),
+                   [&](const ModelInfo& model) { return model.name == curve.model; })) {
+    fields.fail("model '" + curve.model + "' is not in the context record's models");
+  }
+  curve.halting = fields.boolean("halting");
+  curve.source_run = fields.has("source_run") ? fields.string("source_run") : "";
+  curve.width = fields.integer("width", 1);
+  const json& bits = fields.require("entropy_bits");
+  if (!bits.is_array()) fields.fail("field 'entropy_bits' must be an array of numbers");
+  for (const json& value : bits) {
+    if (!value.is_number()) fields.fail("field 'entropy_bits' must be an array of numbers");
+    curve.entropy_bits.push_back(value.get<double>());
+  }
+  return curve;
+}
+
+SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResults& results) {
+  namespace fs = std::filesystem;
+  if (!fs::exists(directory)) throw Error(directory + ": no such directory");
+  if (!fs::is_directory(directory)) throw Error(directory + ": not a directory");
+  SweepRun run;
+  run.directory = directory;
+  run.file = (fs::path(directory) / "cells.jsonl").string();
+  if (!fs::exists(run.file)) throw Error(run.file + ": no such file (not a sweep result directory?)");
+  const std::vector<json> records = read_jsonl(run.file, &run.torn_lines);
+  const std::vector<std::size_t> lines = record_line_numbers(run.file);
+  GRAM_ASSERT(lines.size() >= records.size(), run.file);
+  if (records.empty()) throw Error(run.file + ": no context record (the file holds no records)");
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const std::string where = run.file + ":" + std::to_string(lines[i]);
+    const json& record = records[i];
+    if (!record.is_object() || !record.contains("type") || !record.at("type").is_string()) {
+      throw Error(where + ": not a record (expected an object with a string field 'type')");
+    }
+    const std::string type = record.at("type").get<std::string>();
+    if (i == 0 && type != "context") {
+      throw Error(where + ": no context record (the first record has type '" + type + "')");
+    }
+    if (type == "context") {
+      if (i != 0) throw Error(where + ": a second context record");
+      read_context(record, where, run);
+    } else if (type == "cell") {
+      results.cells.push_back(read_cell(record, where, run, run_index));
+    } else if (type == "entropy") {
+      results.entropy.push_back(read_entropy(record, where, run, run_index));
+    } else {
+      ++run.other_records;
+    }
+  }
+  return run;
+}
+
+}  // namespace
+
+const std::vector<std::string>& aggregator_order() {
+  static const std::vector<std::string> order{"majority", "best_of_n", "weighted_vote", "oracle"};
+  return order;
+}
+
+const std::vector<std::string>& strategy_order() {
+  static const std::vector<std::string> order{"depth", "width", "grid"};
+  return order;
+}
+
+bool Cell::serves(const std::string& strategy) const {
+  return std::find(strategies.begin(), strategies.end(), strategy) != strategies.end();
+}
+
+double Cell::accuracy(const std::string& aggregator) const {
+  return static_cast<double>(correct.at(aggregator)) / static_cast<double>(puzzles);
+}
+
+std::vector<bool> Cell::outcomes(const std::string& aggregator) const {
+  std::vector<bool> result;
+  for (char outcome : per_puzzle.at(aggregator)) result.push_back(outcome == '1');
+  return result;
+}
+
+const ModelInfo& SweepResults::model(const std::string& name) const {
+  for (const ModelInfo& model : models) {
+    if (model.name == name) return model;
+  }
+  throw Error("model '" + name + "' is not in any context record");
+}
+
+SweepResults load_sweeps(const std::vector<std::string>& directories) {
+  if (directories.empty()) throw Error("no sweep result directory given");
+  SweepResults results;
+  for (std::size_t i = 0; i < directories.size(); ++i) {
+    results.runs.push_back(read_run(directories[i], i, results));
+  }
+  const SweepRun& first = results.runs.front();
+  results.task = first.task;
+  results.budget_unit = first.budget_unit;
+  results.puzzles = first.puzzles;
+  for (const SweepRun& run : results.runs) {
+    // Cells are paired puzzle by puzzle across directories, so the puzzles must be the same.
+    const auto differs = [&](const std::string& what, const std::string& here,
+                             const std::string& there) {
+      if (here != there) {
+        throw Error(run.file + ": " + what + " '" + here + "' differs from '" + there + "' in " +
+                    first.file + " (only sweeps of the same puzzles can share a report)");
+      }
+    };
+    differs("task", run.task, first.task);
+    differs("puzzles_file", run.puzzles_file, first.puzzles_file);
+    differs("puzzles", std::to_string(run.puzzles), std::to_string(first.puzzles));
+    differs("budget_unit", run.budget_unit, first.budget_unit);
+    for (const ModelInfo& model : run.models) {
+      const auto known = std::find_if(results.models.begin(), results.models.end(),
+                                      [&](const ModelInfo& other) { return other.name == model.name; });
+      if (known == results.models.end()) {
+        results.models.push_back(model);
+      } else if (known->path != model.path || known->parameters != model.parameters) {
+        throw Error(run.file + ": model '" + model.name +
+                    "' names a different checkpoint than in an earlier directory");
+      }
+    }
+  }
+  // The same cell twice would be counted twice in every "best" choice.
+  std::map<std::tuple<std::string, bool, double, std::int64_t, std::int64_t>, const Cell*> seen;
+  for (const Cell& cell : results.cells) {
+    const auto key = std::make_tuple(cell.model, cell.halting, cell.budget, cell.width, cell.depth);
+    const auto [where, inserted] = seen.emplace(key, &cell);
+    if (!inserted) {
+      throw Error(cell.location + ": cell duplicates the one at " + where->second->location +
+                  " (same model, halting, budget, width and depth)");
+    }
+  }
+  return results;
+}
+
+}  // namespace gram::report

@@ -1,0 +1,124 @@
+#pragma once
+// The records of a sweep result directory (`cells.jsonl`, written by `gram sweep`), read into
+// typed structs with every field checked once, here, so that the tables never meet a missing or
+// mistyped field. docs/reports.md gives the format.
+//
+//   const report::SweepResults results = report::load_sweeps({"runs/a", "runs/b"});
+//
+// Several directories are merged into one set of cells; they must agree on task, puzzle file,
+// puzzle count and budget unit, because the tables pair cells puzzle by puzzle. Every error is
+// one gram::Error line naming the file and line ("runs/a/cells.jsonl:7: cell: ...").
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace gram::report {
+
+// The aggregators a cell may carry, in the order tables list them. "oracle" is an upper bound
+// (any valid answer among the trajectories), never a method, so it never wins "best".
+const std::vector<std::string>& aggregator_order();
+// The strategies a cell may serve: "depth" (N = 1), "width" (N x fixed S), "grid" (all N x S).
+const std::vector<std::string>& strategy_order();
+
+struct ModelInfo {
+  std::string name;
+  std::string path;
+  std::int64_t parameters = 0;
+  double flops_per_application = 0.0;
+  double flops_per_step = 0.0;
+  std::optional<double> training_tokens;  // from the model card, when known
+};
+
+struct Quantiles {
+  double p50 = 0.0, p90 = 0.0, p99 = 0.0;
+};
+
+// Measured only for cells that were actually run (not derived by prefixes).
+struct Timing {
+  double wall_s = 0.0;
+  double puzzles_per_s = 0.0;
+  double trajectories_per_s = 0.0;
+  double applications_per_s = 0.0;
+  double flops_per_s = 0.0;
+  Quantiles time_to_first_answer_s;
+  Quantiles time_to_decision_s;
+};
+
+struct Cell {
+  std::string model;
+  bool halting = false;
+  std::vector<std::string> strategies;  // in strategy_order()
+  double budget = 0.0;                  // in the sweep's budget unit, per puzzle
+  std::int64_t width = 0;               // N trajectories
+  std::int64_t depth = 0;               // S supervision steps
+  bool derived = false;                 // computed from prefixes of source_run
+  std::string source_run;
+  std::int64_t puzzles = 0;
+  std::vector<std::string> aggregators;          // present ones, in aggregator_order()
+  std::map<std::string, std::int64_t> correct;   // aggregator -> puzzles solved
+  std::map<std::string, std::string> per_puzzle;  // aggregator -> "0110..." in puzzle order
+  std::optional<double> pass_at_1;
+  std::optional<double> pass_at_k;
+  std::optional<double> coverage;  // mean coverage@width; none for unique-solution tasks
+  double applications = 0.0;
+  double flops = 0.0;
+  double applications_per_puzzle = 0.0;
+  double flops_per_puzzle = 0.0;
+  std::optional<Timing> timing;
+  std::size_t run = 0;   // index into SweepResults::runs
+  std::string location;  // "file:line", for messages
+
+  bool serves(const std::string& strategy) const;
+  double accuracy(const std::string& aggregator) const;
+  std::vector<bool> outcomes(const std::string& aggregator) const;
+};
+
+struct EntropyCurve {
+  std::string model;
+  bool halting = false;
+  std::string source_run;
+  std::int64_t width = 0;
+  std::vector<double> entropy_bits;  // [step - 1], mean over puzzles
+  std::size_t run = 0;
+};
+
+// One input directory: its context record, read field by field.
+struct SweepRun {
+  std::string directory;
+  std::string file;  // directory/cells.jsonl
+  nlohmann::json context;
+  std::string host, commit, build_type, compiler, start_time, command_line, backend;
+  std::int64_t cores = 0;
+  std::string task;
+  std::string puzzles_file;
+  std::int64_t puzzles = 0;
+  std::int64_t seed = 0;
+  std::string budget_unit;  // "steps" or "flops"
+  std::optional<double> peak_flops_per_s;
+  std::string peak_source;
+  std::vector<ModelInfo> models;
+  std::size_t torn_lines = 0;     // an unfinished last line, set aside
+  std::size_t other_records = 0;  // records of other types, ignored
+};
+
+struct SweepResults {
+  std::vector<SweepRun> runs;
+  std::vector<ModelInfo> models;  // merged over runs, by name
+  std::vector<Cell> cells;
+  std::vector<EntropyCurve> entropy;
+  std::string task;
+  std::string budget_unit;
+  std::int64_t puzzles = 0;
+
+  const ModelInfo& model(const std::string& name) const;
+};
+
+// Reads DIR/cells.jsonl of each directory and merges them (see the header comment).
+SweepResults load_sweeps(const std::vector<std::string>& directories);
+
+}  // namespace gram::report
