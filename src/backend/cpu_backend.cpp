@@ -1,5 +1,6 @@
 // The CPU backend: fp32 throughout, OpenBLAS SGEMM for every matrix product (all trajectories'
-// rows in one call, so the library sees tall matrices), OpenMP for the elementwise passes.
+// rows in fixed-height tiles, so a row's result does not depend on the batch), OpenMP for the
+// elementwise passes.
 // Memory is plain host memory, 64-byte aligned for the vector units.
 #include <cblas.h>
 #include <omp.h>
@@ -59,17 +60,27 @@ class CpuBackend final : public Backend {
               const float* bias, float* y) override {
     GRAM_ASSERT(rows >= 0 && out > 0 && in > 0 && x_stride >= in, "linear shapes");
     if (rows == 0) return;
-    float beta = 0.0f;
-    if (bias != nullptr) {
-#pragma omp parallel for schedule(static)
-      for (int row = 0; row < rows; ++row) {
-        std::memcpy(y + static_cast<std::size_t>(row) * out, bias, sizeof(float) * out);
-      }
-      beta = 1.0f;
+    // OpenBLAS picks its kernel (and so the order of a dot product's additions) by the matrix
+    // height, so one row's result would depend on how many rows share the call: on the batch
+    // size, the rank count, the other puzzles. Calling it on tiles of exactly kTileRows rows
+    // (the last one padded) makes every row's result depend on that row alone.
+    const int full_rows = rows / kTileRows * kTileRows;
+    for (int first = 0; first < full_rows; first += kTileRows) {
+      tile_product(kTileRows, out, in, x + static_cast<std::size_t>(first) * x_stride, x_stride,
+                   w, bias, y + static_cast<std::size_t>(first) * out);
     }
-    // y (rows, out) = x (rows, in) * w^T, w stored (out, in).
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, x_stride, w, in,
-                beta, y, out);
+    const int tail = rows - full_rows;
+    if (tail == 0) return;
+    // (kTileRows, in) and (kTileRows, out) scratch; rows past `tail` are zero and discarded.
+    tail_x_.assign(static_cast<std::size_t>(kTileRows) * in, 0.0f);
+    tail_y_.resize(static_cast<std::size_t>(kTileRows) * out);
+    for (int row = 0; row < tail; ++row) {
+      std::memcpy(tail_x_.data() + static_cast<std::size_t>(row) * in,
+                  x + static_cast<std::size_t>(full_rows + row) * x_stride, sizeof(float) * in);
+    }
+    tile_product(kTileRows, out, in, tail_x_.data(), in, w, bias, tail_y_.data());
+    std::memcpy(y + static_cast<std::size_t>(full_rows) * out, tail_y_.data(),
+                sizeof(float) * tail * out);
   }
 
   void add(std::size_t count, const float* a, const float* b, const float* c,
@@ -182,6 +193,26 @@ class CpuBackend final : public Backend {
   }
 
  private:
+  // Rows per GEMM call (see linear): tall enough for OpenBLAS's large-matrix kernels, small
+  // enough that padding the last tile wastes little.
+  static constexpr int kTileRows = 128;
+
+  // y (rows, out) = x (rows, in) * w^T + bias, w stored (out, in), as one SGEMM.
+  void tile_product(int rows, int out, int in, const float* x, int x_stride, const float* w,
+                    const float* bias, float* y) {
+    float beta = 0.0f;
+    if (bias != nullptr) {
+      for (int row = 0; row < rows; ++row) {
+        std::memcpy(y + static_cast<std::size_t>(row) * out, bias, sizeof(float) * out);
+      }
+      beta = 1.0f;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, x_stride, w, in,
+                beta, y, out);
+  }
+
+  std::vector<float> tail_x_;
+  std::vector<float> tail_y_;
   int threads_;
 };
 
