@@ -68,7 +68,9 @@ def accuracy_vs_budget(plt, iso_rows, out_dir):
         accuracy = [100 * float(points[b][aggregator + "_accuracy"]) for b in budgets]
         low = [100 * float(points[b][aggregator + "_low"]) for b in budgets]
         high = [100 * float(points[b][aggregator + "_high"]) for b in budgets]
-        errors = [[a - l for a, l in zip(accuracy, low)], [h - a for a, h in zip(accuracy, high)]]
+        # max(0, ...): rounding can leave an end a hair on the wrong side of the point.
+        errors = [[max(0.0, a - l) for a, l in zip(accuracy, low)],
+                  [max(0.0, h - a) for a, h in zip(accuracy, high)]]
         label = "%s, %s, %s" % (model, "halting" if halting == "true" else "no halting", strategy)
         axes.errorbar([b * shift for b in budgets], accuracy, yerr=errors, marker="o", capsize=3, label=label)
     axes.set_xscale("log", base=2)
@@ -77,7 +79,7 @@ def accuracy_vs_budget(plt, iso_rows, out_dir):
     axes.set_title("Accuracy vs budget per strategy (best cell per budget; points shifted apart)")
     axes.set_ylim(0, 100)
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize="small")
+    legend(axes)
     return save(figure, out_dir, "accuracy_vs_budget.png")
 
 
@@ -99,32 +101,36 @@ def coverage_vs_width(plt, iso_rows, out_dir):
     axes.set_title("Coverage vs width")
     axes.set_ylim(0, 100)
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize="small")
+    legend(axes)
     return save(figure, out_dir, "coverage_vs_width.png")
 
 
 def latency_vs_budget(plt, latency_rows, unit, out_dir):
     if not latency_rows:
         return "note: latency_vs_budget: no measured (non-derived) cells"
+    # Several measured cells can share a budget (N x S shapes), so points, not lines: one
+    # colour per model x halting, p50 filled and p90 hollow, each p50 labelled with its N x S.
     series = defaultdict(list)
     for row in latency_rows:
-        series[(row["model"], row["halting"], row["strategies"])].append(row)
-    figure, axes = plt.subplots(figsize=(7, 4.5))
-    for (model, halting, strategies), rows in sorted(series.items()):
-        rows.sort(key=lambda row: float(row["budget"]))
+        series[(row["model"], row["halting"])].append(row)
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for (model, halting), rows in sorted(series.items()):
         budgets = [float(row["budget"]) for row in rows]
-        label = "%s, %s, %s" % (model, "halting" if halting == "true" else "no halting", strategies)
-        line, = axes.plot(budgets, [float(row["decision_p50_s"]) for row in rows], marker="o",
-                          label=label + " p50")
-        axes.plot(budgets, [float(row["decision_p90_s"]) for row in rows], marker="x",
-                  linestyle="--", color=line.get_color(), label=label + " p90")
+        label = "%s, %s" % (model, "halting" if halting == "true" else "no halting")
+        p50 = [float(row["decision_p50_s"]) for row in rows]
+        points = axes.scatter(budgets, p50, marker="o", label=label + ", p50")
+        axes.scatter(budgets, [float(row["decision_p90_s"]) for row in rows], marker="o",
+                     facecolors="none", edgecolors=points.get_facecolor(), label=label + ", p90")
+        for row, budget, seconds in zip(rows, budgets, p50):
+            axes.annotate("%sx%s" % (row["width"], row["depth"]), (budget, seconds),
+                          textcoords="offset points", xytext=(4, 2), fontsize="x-small")
     axes.set_xscale("log", base=2)
     axes.set_yscale("log")
     axes.set_xlabel(budget_label(unit or "steps"))
     axes.set_ylabel("time to decision per puzzle (s, log)")
-    axes.set_title("Latency vs budget")
+    axes.set_title("Latency vs budget (measured cells, labelled N x S)")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize="small")
+    legend(axes)
     return save(figure, out_dir, "latency_vs_budget.png")
 
 
@@ -145,13 +151,17 @@ def entropy_vs_depth(plt, entropy_rows, out_dir):
     axes.set_ylabel("answer entropy across trajectories (bits)")
     axes.set_title("Answer entropy vs depth")
     axes.grid(True, alpha=0.3)
-    axes.legend(fontsize="small")
+    legend(axes)
     return save(figure, out_dir, "entropy_vs_depth.png")
 
 
+def legend(axes):
+    # Outside the axes, so that it never hides points; savefig's tight box keeps it in view.
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
+
+
 def save(figure, out_dir, name):
-    figure.tight_layout()
-    figure.savefig(os.path.join(out_dir, name), dpi=120)
+    figure.savefig(os.path.join(out_dir, name), dpi=120, bbox_inches="tight")
     return "wrote " + name
 
 

@@ -43,8 +43,9 @@ Interval wilson_interval(std::int64_t successes, std::int64_t trials, double con
   const double z2 = z * z;
   const double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
   const double half = z / (1.0 + z2 / n) * std::sqrt(p * (1.0 - p) / n + z2 / (4.0 * n * n));
-  // Clamp only the rounding: at p = 0 or 1 one end is exactly 0 or 1 in exact arithmetic.
-  return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+  // At p = 0 (p = 1) the lower (upper) end is exactly 0 (1); rounding must not move it.
+  return {successes == 0 ? 0.0 : std::max(0.0, centre - half),
+          successes == trials ? 1.0 : std::min(1.0, centre + half)};
 }
 
 McNemarResult mcnemar(std::span<const bool> a_correct, std::span<const bool> b_correct) {

@@ -132,9 +132,14 @@ void build_model_comparison(const SweepResults& results, ReportTables& tables) {
         ++end;
       }
       if (members.size() >= 2) {
-        std::sort(members.begin(), members.end(), [&](const Entry* a, const Entry* b) {
-          return results.model(a->model).parameters < results.model(b->model).parameters;
-        });
+        // Smallest first; equal sizes keep the context's model order.
+        const auto rank = [&](const Entry* entry) {
+          std::size_t position = 0;
+          while (results.models[position].name != entry->model) ++position;
+          return std::make_pair(results.model(entry->model).parameters, position);
+        };
+        std::sort(members.begin(), members.end(),
+                  [&](const Entry* a, const Entry* b) { return rank(a) < rank(b); });
         const Entry* largest = members.back();
         const Choice reference = best_choice(index.at({largest->model, halting}).at(largest->budget));
         for (const Entry* member : members) {

@@ -105,6 +105,10 @@ TEST(Report, DrawsFiguresWithTheSystemMatplotlib) {
   }
   TempDir temp;
   std::string lines = testing::fixture_lines();
+  // A multi-solution task: every cell found half of the solutions.
+  for (std::size_t at; (at = lines.find("\"coverage\":null")) != std::string::npos;) {
+    lines.replace(at, 15, "\"coverage\":0.5");
+  }
   const std::string sweep = testing::write_sweep(temp, "sweep", lines);
   ReportOptions options;
   options.inputs = {sweep};
@@ -112,14 +116,15 @@ TEST(Report, DrawsFiguresWithTheSystemMatplotlib) {
   const ReportSummary summary = build_report(options);
   ASSERT_EQ(summary.figures.skipped_reason, "");
   EXPECT_EQ(summary.figures.written,
-            (std::vector<std::string>{"accuracy_vs_budget.png", "latency_vs_budget.png",
-                                      "entropy_vs_depth.png"}));
+            (std::vector<std::string>{"accuracy_vs_budget.png", "coverage_vs_width.png",
+                                      "latency_vs_budget.png", "entropy_vs_depth.png"}));
   for (const std::string& name : summary.figures.written) {
     EXPECT_GT(fs::file_size(temp.file("out/figures/" + name)), 1000u) << name;
   }
   const std::string md = read_file(summary.markdown);
   EXPECT_TRUE(contains(md, "!\\[accuracy_vs_budget.png\\]\\(figures/accuracy_vs_budget.png\\)"));
-  EXPECT_TRUE(contains(md, "coverage_vs_width: no coverage in the cells"));
+  EXPECT_TRUE(contains(md, "\\| pass@1 \\| pass@k \\| coverage \\|"));
+  EXPECT_TRUE(contains(md, "\\| 50\\.0% \\| 90\\.0% \\| 50\\.0% \\| 352 \\| 0\\.016 \\|"));
 }
 
 int run_gram(const std::string& arguments, std::string* output) {
