@@ -1,0 +1,97 @@
+"""The training objective's pieces, and a few updates of tools/train.py end to end."""
+import io
+import json
+import os
+import tempfile
+import unittest
+from contextlib import redirect_stdout
+
+import torch
+
+from tests import helpers
+from gram_reference import load_model
+from gram_reference.training import balanced_kl, gaussian_kl
+
+import train  # tools/train.py
+
+
+class ObjectiveTest(unittest.TestCase):
+    def test_gaussian_kl_matches_torch(self):
+        g = torch.Generator().manual_seed(0)
+        mq, mp = torch.randn(5, generator=g), torch.randn(5, generator=g)
+        sq, sp = torch.rand(5, generator=g) + 0.1, torch.rand(5, generator=g) + 0.1
+        expected = torch.distributions.kl_divergence(torch.distributions.Normal(mq, sq),
+                                                     torch.distributions.Normal(mp, sp))
+        torch.testing.assert_close(gaussian_kl(mq, sq, mp, sp), expected)
+
+    def test_balanced_kl_splits_gradients(self):
+        # Value: the KL itself. Gradients: alpha of it reaches the prior, 1 - alpha the posterior.
+        g = torch.Generator().manual_seed(1)
+        mq, mp = torch.randn(1, 3, 4, generator=g), torch.randn(1, 3, 4, generator=g)
+        sq, sp = torch.rand(1, 3, 4, generator=g) + 0.2, torch.rand(1, 3, 4, generator=g) + 0.2
+        leaves = [t.clone().requires_grad_(True) for t in (mq, sq, mp, sp)]
+        value = balanced_kl(*leaves, alpha=0.8)
+        value.backward()
+        plain = [t.clone().requires_grad_(True) for t in (mq, sq, mp, sp)]
+        full = gaussian_kl(*plain).sum(-1).mean()
+        full.backward()
+        torch.testing.assert_close(value, full)
+        for index, share in ((0, 0.2), (1, 0.2), (2, 0.8), (3, 0.8)):
+            torch.testing.assert_close(leaves[index].grad, share * plain[index].grad)
+
+
+TINY = {"task": "sudoku:4", "vocab_size": 6, "seq_len": 16, "prefix_len": 1, "hidden_size": 16,
+        "num_layers": 1, "mixer": "mlp_t", "mlp_t_hidden": 16, "ffn_hidden": 32, "l_cycles": 2,
+        "h_cycles": 2, "max_steps": 3, "noise": {"enabled": True, "hidden": 16},
+        "has_value_head": True}
+
+
+class TrainScriptTest(unittest.TestCase):
+    def run_train(self, *args):
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = train.main(list(args))
+        self.assertEqual(code, 0)
+        return out.getvalue()
+
+    def test_train_resume_export(self):
+        gram = helpers.gram_binary()
+        if gram is None:
+            self.skipTest("no built gram binary to generate training data; skipping")
+        with tempfile.TemporaryDirectory() as folder:
+            config = os.path.join(folder, "tiny.json")
+            with open(config, "w") as handle:
+                json.dump(TINY, handle)
+            for mode in ([], ["--deterministic"]):
+                with self.subTest(mode=mode):
+                    work = os.path.join(folder, "run" + "".join(mode))
+                    output = os.path.join(work, "model.safetensors")
+                    common = ["--model-config", config, "--workdir", work, "--gram", gram,
+                              "--train-count", "50", "--test-count", "10", "--batch", "4",
+                              "--eval-every", "3", "--eval-count", "5", "--log-every", "2",
+                              "--output", output, *mode]
+                    log = self.run_train(*common, "--max-updates", "4")
+                    self.assertIn("update 4", log)
+                    self.assertIn("eval 3", log)
+                    self.assertIn("ETA", log)
+                    log = self.run_train(*common, "--max-updates", "6", "--resume")
+                    self.assertIn("resumed from", log)
+                    self.assertIn("update 6", log)
+                    with open(os.path.join(work, "summary.json")) as handle:
+                        summary = json.load(handle)["summary"]
+                    self.assertEqual(summary["updates"], 6)
+                    model = load_model(output)
+                    self.assertEqual(model.config.noise.enabled, not mode)
+                    if gram:
+                        import subprocess
+                        info = subprocess.run([gram, "info", output], capture_output=True)
+                        self.assertEqual(info.returncode, 0, info.stderr)
+
+    def test_train_and_test_sets_are_disjoint_by_seed(self):
+        with self.assertRaises(SystemExit):
+            train.main(["--model-config", "x.json", "--workdir", tempfile.gettempdir(),
+                        "--train-seed", "3", "--test-seed", "3"])
+
+
+if __name__ == "__main__":
+    unittest.main()
