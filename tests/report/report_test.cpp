@@ -98,6 +98,16 @@ TEST(Report, RefusesToOverwriteAndNeedsOutputForSeveralInputs) {
   EXPECT_NE(error_message([&] { build_report(several); }).find("need --output"), std::string::npos);
 }
 
+TEST(Report, NoFiguresSaysSo) {
+  TempDir temp;
+  ReportOptions options;
+  options.inputs = {testing::write_sweep(temp, "sweep", testing::fixture_lines())};
+  options.figures = false;
+  const ReportSummary summary = build_report(options);
+  EXPECT_TRUE(summary.figures.written.empty());
+  EXPECT_TRUE(contains(read_file(summary.markdown), "figures skipped: plotting disabled \\(--no-figures\\)"));
+}
+
 TEST(Report, DrawsFiguresWithTheSystemMatplotlib) {
   // Uses /usr/bin/python3 (or GRAM_PYTHON) as `gram report` does; skipped where it lacks matplotlib.
   if (std::system("/usr/bin/python3 -c 'import matplotlib' > /dev/null 2>&1") != 0) {

@@ -161,3 +161,46 @@ TEST(ReportTables, CsvQuotesFieldsThatNeedIt) {
 
 }  // namespace
 }  // namespace gram::report
+
+namespace gram::report {
+namespace {
+
+TEST(ReportTables, BudgetsInFlopsMatchModelsExactly) {
+  TempDir temp;
+  // The same cells with budgets given in FLOPs per puzzle: small's 64 steps and large's 8 steps
+  // are both 6.4e7 FLOPs; small's 16 steps (1.6e7) has no partner.
+  nlohmann::json context = testing::fixture_context(false);
+  context["budget_unit"] = "flops";
+  std::string lines = context.dump() + "\n";
+  const auto cell = [](const std::string& model, double budget, int width, int depth,
+                       const std::string& majority) {
+    return testing::fixture_cell(model, budget, width, depth, {"width"}, majority, false, "r").dump() + "\n";
+  };
+  lines += cell("small", 1.6e7, 4, 4, "0111111110") + cell("small", 6.4e7, 4, 16, "1111111100") +
+           cell("large", 6.4e7, 2, 4, "1111110000");
+  const ReportTables tables =
+      build_tables(load_sweeps({testing::write_sweep(temp, "sweep", lines)}), {});
+  ASSERT_EQ(tables.model_comparison.rows.size(), 2u);
+  EXPECT_DOUBLE_EQ(tables.model_comparison.rows[0]["matched_flops_per_puzzle"].get<double>(), 6.4e7);
+  EXPECT_DOUBLE_EQ(tables.model_comparison.rows[0]["budget"].get<double>(), 6.4e7);
+  EXPECT_NEAR(tables.model_comparison.rows[0]["p_value"].get<double>(), 0.5, 1e-12);
+  // No depth cell at any budget: no paired width-vs-depth rows.
+  EXPECT_TRUE(tables.iso_budget_mcnemar.rows.empty());
+}
+
+TEST(ReportTables, OneModelSaysThereIsNothingToCompare) {
+  TempDir temp;
+  nlohmann::json context = testing::fixture_context(false);
+  context["models"].erase(1);
+  const std::string lines =
+      context.dump() + "\n" +
+      testing::fixture_cell("small", 16, 1, 16, {"depth"}, "1000000110", false, "r").dump() + "\n";
+  const ReportTables tables =
+      build_tables(load_sweeps({testing::write_sweep(temp, "sweep", lines)}), {});
+  EXPECT_TRUE(tables.model_comparison.rows.empty());
+  EXPECT_EQ(tables.model_comparison_note, "one model in the sweep: no cross-model comparison");
+  EXPECT_EQ(tables.total_matched_note, "one model in the sweep: no cross-model comparison");
+}
+
+}  // namespace
+}  // namespace gram::report
