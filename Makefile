@@ -13,6 +13,7 @@ build: deps
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
+	bash scripts/install-deps.sh --plots
 	bash scripts/demo.sh $(BUILD)
 
 test: build

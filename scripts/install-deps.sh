@@ -3,6 +3,7 @@
 # Idempotent: packages already present are not touched, so a second run costs a few seconds.
 #
 #   scripts/install-deps.sh            build + test + demo dependencies
+#   scripts/install-deps.sh --plots    also matplotlib, for the report's figures (make demo)
 #   scripts/install-deps.sh --python   also the PyTorch reference tools (python3-torch, matplotlib)
 set -euo pipefail
 
@@ -19,6 +20,9 @@ packages=(
   libbenchmark-dev
   libopenmpi-dev openmpi-bin
 )
+if [[ "${1:-}" == "--plots" ]]; then
+  packages+=(python3-numpy python3-matplotlib)
+fi
 if [[ "${1:-}" == "--python" ]]; then
   packages+=(python3-torch python3-numpy python3-matplotlib python3-yaml)
 fi
