@@ -82,7 +82,29 @@ class Backend {
 };
 
 std::unique_ptr<Backend> make_cpu_backend(int threads);
+
+// Arithmetic of the CUDA backend's matrix products; everything else is fp32 in every mode.
+//   fp32: fp32 inputs and accumulation (the default; answers match the CPU backend)
+//   tf32: inputs rounded to TF32 on the tensor cores, fp32 accumulation
+//   bf16: inputs rounded to bf16 on the tensor cores, fp32 accumulation (weights stay fp32 in
+//         memory; cuBLAS converts them per product)
+enum class CudaMath { kFp32, kTf32, kBf16 };
+std::string to_string(CudaMath math);
+// "fp32", "tf32" or "bf16"; a gram::Error naming the choices otherwise.
+CudaMath parse_cuda_math(const std::string& text);
+
+struct CudaOptions {
+  int device = 0;  // index among the visible devices (CUDA_VISIBLE_DEVICES)
+  CudaMath math = CudaMath::kFp32;
+};
+// The CUDA backend. Defined in kernels/ when the build has GRAM_CUDA, otherwise by
+// src/backend/cuda_unavailable.cpp, which throws; the choice is made in CMake, so no code here
+// or in the engine tests for CUDA. Throws gram::Error when no usable device exists.
+std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options);
+
 // The backend named in a run config ("cpu", "cuda"); a clear error if it is not built or usable.
+// "cuda" takes its matrix arithmetic from GRAM_CUDA_MATH (fp32 when unset) and says which in
+// describe(), so the choice is echoed into every result file.
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads);
 
 // Backend memory owned by a scope.

@@ -1,12 +1,34 @@
+#include <cstdlib>
+
 #include "backend/backend.h"
 #include "util/error.h"
 
 namespace gram::backend {
 
+std::string to_string(CudaMath math) {
+  switch (math) {
+    case CudaMath::kFp32: return "fp32";
+    case CudaMath::kTf32: return "tf32";
+    case CudaMath::kBf16: return "bf16";
+  }
+  return "unknown";
+}
+
+CudaMath parse_cuda_math(const std::string& text) {
+  if (text == "fp32") return CudaMath::kFp32;
+  if (text == "tf32") return CudaMath::kTf32;
+  if (text == "bf16") return CudaMath::kBf16;
+  throw Error("GRAM_CUDA_MATH '" + text + "': unknown (expected fp32, tf32 or bf16)");
+}
+
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
   if (name == "cpu") return make_cpu_backend(threads);
   if (name == "cuda") {
-    throw Error("backend 'cuda': this build has no CUDA backend (use backend=cpu)");
+    CudaOptions options;
+    if (const char* math = std::getenv("GRAM_CUDA_MATH"); math != nullptr && *math != '\0') {
+      options.math = parse_cuda_math(math);
+    }
+    return make_cuda_backend(options);
   }
   throw Error("backend '" + name + "': unknown (expected cpu or cuda)");
 }

@@ -1,0 +1,265 @@
+// The CUDA backend: backend::Backend on one device and one stream.
+//
+// Matrix products go to cuBLAS (fp32, or tf32 / bf16 tensor-core inputs with fp32 accumulation,
+// chosen per run); everything else is the kernels of this folder, one family per file pair.
+// Every operation is queued on the backend's stream and returns at once; the host waits only in
+// copy_to_host, synchronize and release, so a supervision step (tens to hundreds of launches)
+// runs without a host round trip. Small host-to-device copies (the per-row noise keys, once per
+// transition) go through a ring of pinned staging buffers for the same reason: a copy from
+// pageable memory would wait for the stream.
+//
+// This file is host code (compiled by the C++ compiler against the CUDA runtime); the kernels
+// are in the .cu files.
+//
+// backend.h comes first on purpose: it includes Random123, which takes the presence of the CUDA
+// runtime header (CUDART_VERSION) to mean that sincospif exists, true only under nvcc.
+#include "backend/backend.h"  // NOLINT(llvm-include-order)
+
+#include <cuda_runtime.h>
+
+#include <array>
+#include <cstring>
+#include <sstream>
+
+#include "argmax.h"
+#include "attention.h"
+#include "cuda_check.h"
+#include "elementwise.h"
+#include "noise.h"
+#include "rmsnorm.h"
+#include "transpose.h"
+#include "util/error.h"
+
+namespace gram::backend {
+namespace {
+
+// Pinned staging for small uploads: slot i may be rewritten once the copy that last read it
+// has finished (its event), which by then is usually long past.
+class StagingRing {
+ public:
+  static constexpr std::size_t kSlotBytes = 64 * 1024;
+  static constexpr int kSlots = 8;
+
+  StagingRing() {
+    for (auto& slot : slots_) {
+      CUDA_CHECK(cudaHostAlloc(&slot.memory, kSlotBytes, cudaHostAllocDefault));
+      CUDA_CHECK(cudaEventCreateWithFlags(&slot.done, cudaEventDisableTiming));
+    }
+  }
+  ~StagingRing() {
+    for (auto& slot : slots_) {
+      if (slot.done != nullptr) CUDA_WARN(cudaEventDestroy(slot.done));
+      if (slot.memory != nullptr) CUDA_WARN(cudaFreeHost(slot.memory));
+    }
+  }
+  StagingRing(const StagingRing&) = delete;
+  StagingRing& operator=(const StagingRing&) = delete;
+
+  void upload(void* destination, const void* source, std::size_t bytes, cudaStream_t stream) {
+    Slot& slot = slots_[next_];
+    next_ = (next_ + 1) % kSlots;
+    CUDA_CHECK(cudaEventSynchronize(slot.done));
+    std::memcpy(slot.memory, source, bytes);
+    CUDA_CHECK(cudaMemcpyAsync(destination, slot.memory, bytes, cudaMemcpyHostToDevice, stream));
+    CUDA_CHECK(cudaEventRecord(slot.done, stream));
+  }
+
+ private:
+  struct Slot {
+    void* memory = nullptr;
+    cudaEvent_t done = nullptr;
+  };
+  std::array<Slot, kSlots> slots_{};
+  int next_ = 0;
+};
+
+cublasComputeType_t compute_type(CudaMath math) {
+  switch (math) {
+    case CudaMath::kFp32: return CUBLAS_COMPUTE_32F;
+    case CudaMath::kTf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case CudaMath::kBf16: return CUBLAS_COMPUTE_32F_FAST_16BF;
+  }
+  return CUBLAS_COMPUTE_32F;
+}
+
+class CudaBackend final : public Backend {
+ public:
+  CudaBackend(int device, CudaMath math) : device_(device), math_(math) {
+    CUDA_CHECK(cudaSetDevice(device_));
+    CUDA_CHECK(cudaGetDeviceProperties(&properties_, device_));
+    CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    CUBLAS_CHECK(cublasCreate(&cublas_));
+    CUBLAS_CHECK(cublasSetStream(cublas_, stream_));
+    staging_ = std::make_unique<StagingRing>();
+  }
+  ~CudaBackend() override {
+    if (stream_ != nullptr) CUDA_WARN(cudaStreamSynchronize(stream_));
+    staging_.reset();
+    if (scratch_ != nullptr) CUDA_WARN(cudaFree(scratch_));
+    if (cublas_ != nullptr) cublasDestroy(cublas_);
+    if (stream_ != nullptr) CUDA_WARN(cudaStreamDestroy(stream_));
+  }
+
+  std::string name() const override { return "cuda"; }
+  std::string describe() const override {
+    int runtime = 0;
+    int driver = 0;
+    int cublas = 0;
+    cudaRuntimeGetVersion(&runtime);
+    cudaDriverGetVersion(&driver);
+    cublasGetVersion(cublas_, &cublas);
+    std::ostringstream text;
+    text << "cuda " << properties_.name << " (device " << device_ << ", sm_" << properties_.major
+         << properties_.minor << ", " << properties_.multiProcessorCount << " SMs, "
+         << properties_.totalGlobalMem / (1024 * 1024) << " MiB), math " << to_string(math_)
+         << ", runtime " << runtime / 1000 << "." << runtime % 1000 / 10 << ", driver "
+         << driver / 1000 << "." << driver % 1000 / 10 << ", cuBLAS " << cublas;
+    return text.str();
+  }
+
+  // --- memory ------------------------------------------------------------------------------
+  void* allocate(std::size_t bytes) override {
+    void* pointer = nullptr;
+    const cudaError_t status = cudaMalloc(&pointer, bytes);
+    if (status == cudaErrorMemoryAllocation) {
+      cudaGetLastError();  // clear it: the device is still usable
+      throw Error("cuda backend: out of device memory allocating " + std::to_string(bytes) +
+                  " bytes on " + properties_.name);
+    }
+    CUDA_CHECK(status);
+    return pointer;
+  }
+  // cudaFree waits for the device; this runs from destructors, so it reports, never throws.
+  void release(void* pointer) override { CUDA_WARN(cudaFree(pointer)); }
+
+  void copy_to_device(void* destination, const void* source, std::size_t bytes) override {
+    if (bytes == 0) return;
+    if (bytes <= StagingRing::kSlotBytes) {
+      staging_->upload(destination, source, bytes, stream_);
+      return;
+    }
+    // Large uploads happen once per run (weights) or per started row (embeddings); a pageable
+    // copy returns once the source has been staged, so the caller may reuse it at once.
+    CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyHostToDevice, stream_));
+  }
+  void copy_to_host(void* destination, const void* source, std::size_t bytes) override {
+    if (bytes == 0) return;
+    CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDeviceToHost, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void copy_on_device(void* destination, const void* source, std::size_t bytes) override {
+    if (bytes == 0 || destination == source) return;
+    const auto* to = static_cast<const char*>(destination);
+    const auto* from = static_cast<const char*>(source);
+    if (to < from + bytes && from < to + bytes) {
+      // Overlapping ranges (memmove semantics, as on the CPU): go through scratch memory.
+      char* scratch = scratch_bytes(bytes);
+      CUDA_CHECK(cudaMemcpyAsync(scratch, source, bytes, cudaMemcpyDeviceToDevice, stream_));
+      source = scratch;
+    }
+    CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDeviceToDevice, stream_));
+  }
+  void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+
+  // --- dense algebra -----------------------------------------------------------------------
+  void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
+              const float* bias, float* y) override {
+    GRAM_ASSERT(rows >= 0 && out > 0 && in > 0 && x_stride >= in, "linear shapes");
+    if (rows == 0) return;
+    float beta = 0.0f;
+    if (bias != nullptr) {
+      kernels::launch_broadcast_row(rows, out, bias, y, stream_);
+      beta = 1.0f;
+    }
+    // Row-major y (rows, out) = x (rows, in) w^T is column-major y^T (out, rows) =
+    // w^T-as-stored (in, out)^T x^T (in, rows): A = w with lda = in, transposed; B = x with
+    // ldb = x_stride, as is.
+    const float alpha = 1.0f;
+    CUBLAS_CHECK(cublasGemmEx(cublas_, CUBLAS_OP_T, CUBLAS_OP_N, out, rows, in, &alpha, w,
+                              CUDA_R_32F, in, x, CUDA_R_32F, x_stride, &beta, y, CUDA_R_32F, out,
+                              compute_type(math_), CUBLAS_GEMM_DEFAULT));
+  }
+
+  // --- elementwise -------------------------------------------------------------------------
+  void add(std::size_t count, const float* a, const float* b, const float* c,
+           float* out) override {
+    kernels::launch_add(count, a, b, c, out, stream_);
+  }
+  void add_rmsnorm(int rows, int width, float* x, const float* residual, float eps) override {
+    kernels::launch_add_rmsnorm(rows, width, x, residual, eps, stream_);
+  }
+  void swiglu(int rows, int hidden, const float* gate_up, float* out) override {
+    kernels::launch_swiglu(rows, hidden, gate_up, out, stream_);
+  }
+  void silu(std::size_t count, float* x) override { kernels::launch_silu(count, x, stream_); }
+  void transpose(int batch, int rows, int cols, const float* in, float* out) override {
+    kernels::launch_transpose(batch, rows, cols, in, out, stream_);
+  }
+
+  // --- model-specific ----------------------------------------------------------------------
+  void attention(int batch, int seq, int heads, int head_dim, const float* qkv,
+                 const float* rope_cos, const float* rope_sin, float* out) override {
+    kernels::launch_attention(batch, seq, heads, head_dim, qkv, rope_cos, rope_sin, out, stream_);
+  }
+  void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
+                  const float* sigma_pre, const NoiseRow* row_keys,
+                  const NoiseParams& params) override {
+    kernels::launch_noise_step(rows, positions, hidden, u_then_h, mu, sigma_pre, row_keys, params,
+                               stream_);
+  }
+  void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
+    kernels::launch_argmax(rows, vocab, logits, tokens, stream_);
+  }
+
+ private:
+  char* scratch_bytes(std::size_t bytes) {
+    if (bytes > scratch_size_) {
+      if (scratch_ != nullptr) CUDA_CHECK(cudaFree(scratch_));
+      scratch_ = nullptr;
+      CUDA_CHECK(cudaMalloc(&scratch_, bytes));
+      scratch_size_ = bytes;
+    }
+    return static_cast<char*>(scratch_);
+  }
+
+  int device_;
+  CudaMath math_;
+  cudaDeviceProp properties_{};
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t cublas_ = nullptr;
+  std::unique_ptr<StagingRing> staging_;
+  void* scratch_ = nullptr;
+  std::size_t scratch_size_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    throw Error(std::string("backend cuda: no usable CUDA device (cudaGetDeviceCount: ") +
+                cudaGetErrorName(status) + ": " + cudaGetErrorString(status) + ")");
+  }
+  if (count == 0) {
+    throw Error("backend cuda: no usable CUDA device (cudaGetDeviceCount found none)");
+  }
+  if (options.device < 0 || options.device >= count) {
+    throw Error("backend cuda: device " + std::to_string(options.device) + " does not exist (" +
+                std::to_string(count) + " visible)");
+  }
+  CUDA_CHECK(cudaSetDevice(options.device));
+  if (const cudaError_t image = kernels::probe_kernel_image(); image != cudaSuccess) {
+    cudaGetLastError();
+    cudaDeviceProp properties{};
+    CUDA_CHECK(cudaGetDeviceProperties(&properties, options.device));
+    throw Error("backend cuda: " + std::string(properties.name) + " (sm_" +
+                std::to_string(properties.major) + std::to_string(properties.minor) +
+                ") cannot run this build's kernels (" + cudaGetErrorName(image) +
+                "); rebuild with CMAKE_CUDA_ARCHITECTURES including it");
+  }
+  return std::make_unique<CudaBackend>(options.device, options.math);
+}
+
+}  // namespace gram::backend

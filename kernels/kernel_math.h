@@ -1,0 +1,77 @@
+#pragma once
+// Per-element maths of the CUDA kernels, compiled for host and device.
+//
+// Every formula a kernel applies to one element (or one pair, or one key) lives here, so the
+// host test suite (tests/kernels, label `cpu`) can check the exact code the GPU runs against the
+// CPU backend on a machine without a GPU. Functions are written with float arithmetic in the
+// same order as src/backend/cpu_backend.cpp; only the summation order of reductions (RMSNorm,
+// dot products, softmax totals) differs between the backends.
+#include <cmath>
+#include <cstdint>
+
+#include "rng/philox_noise.h"  // GRAM_HOST_DEVICE, rng::normal4
+
+namespace gram::kernels {
+
+GRAM_HOST_DEVICE inline float silu(float x) { return x / (1.0f + expf(-x)); }
+
+GRAM_HOST_DEVICE inline float softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+
+// sigma = min(sigma_min + softplus(sigma_pre), sigma_max); the GRAM prior's noise scale.
+GRAM_HOST_DEVICE inline float noise_sigma(float sigma_pre, float sigma_min, float sigma_max) {
+  return fminf(sigma_min + softplus(sigma_pre), sigma_max);
+}
+
+// h = u + mu + sigma * eps for one element.
+GRAM_HOST_DEVICE inline float noise_element(float u, float mu, float sigma_pre, float eps,
+                                            float sigma_min, float sigma_max) {
+  return u + mu + noise_sigma(sigma_pre, sigma_min, sigma_max) * eps;
+}
+
+// The Philox key of one row's transition (docs/model-format.md, "Noise").
+GRAM_HOST_DEVICE inline rng::NoiseKey noise_key(std::uint64_t seed, std::uint32_t puzzle,
+                                                std::uint32_t trajectory, std::uint32_t step,
+                                                std::uint32_t transition) {
+  rng::NoiseKey key;
+  key.seed = seed;
+  key.puzzle = puzzle;
+  key.trajectory = trajectory;
+  key.step = step;
+  key.transition = transition;
+  return key;
+}
+
+// Rotate-half RoPE of channel i of one head (head_dim = 2 * half): the pair (i, i + half) turns
+// by the angle whose cosine and sine are cos_row[i mod half], sin_row[i mod half].
+//   i <  half: x[i] cos - x[i + half] sin
+//   i >= half: x[i] cos + x[i - half] sin
+GRAM_HOST_DEVICE inline float rope_channel(const float* x, int i, int half, const float* cos_row,
+                                           const float* sin_row) {
+  if (i < half) return x[i] * cos_row[i] - x[i + half] * sin_row[i];
+  const int j = i - half;
+  return x[i] * cos_row[j] + x[j] * sin_row[j];
+}
+
+// Streaming ("online") softmax over keys seen in tiles: the running maximum and the running sum
+// of exp(score - maximum). The attention kernel keeps one per query and rescales its output
+// accumulator by `rescale` whenever a tile raises the maximum, so the result equals the
+// two-pass softmax of the CPU backend up to rounding.
+struct OnlineSoftmax {
+  float maximum = -INFINITY;
+  float total = 0.0f;
+
+  // Folds in a tile whose largest score is `tile_maximum`; returns the factor by which earlier
+  // weights (and the output accumulator) must be multiplied.
+  GRAM_HOST_DEVICE float raise_maximum(float tile_maximum) {
+    const float next = fmaxf(maximum, tile_maximum);
+    const float rescale = maximum == -INFINITY ? 0.0f : expf(maximum - next);
+    total *= rescale;
+    maximum = next;
+    return rescale;
+  }
+  // The unnormalised weight of one key after raise_maximum; the caller adds the tile's
+  // weights to `total` (on the device, one warp sum per tile).
+  GRAM_HOST_DEVICE float weight(float score) const { return expf(score - maximum); }
+};
+
+}  // namespace gram::kernels

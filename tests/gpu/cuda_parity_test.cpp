@@ -1,0 +1,411 @@
+// The CUDA backend against the CPU backend: every operation on its own, then the whole forward
+// pass on every architecture variant (mlp_t / attention, shared / separate networks, noise on /
+// off), then the runner with halting and row refill. In fp32 the decoded answers and halting
+// decisions must be identical and the state errors small; tf32 and bf16 report how far they
+// drift. Without a usable device (or in a build without CUDA) every test is reported SKIPPED
+// with the reason; any other failure to start the backend is an error.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "backend/backend.h"
+#include "engine/recursive_model.h"
+#include "engine/runner.h"
+#include "model/weights.h"
+#include "tasks/task.h"
+#include "util/error.h"
+
+namespace gram {
+namespace {
+
+// The CUDA backend in `math`, or the reason there is none (empty backend).
+std::unique_ptr<backend::Backend> cuda_or_reason(backend::CudaMath math, std::string& reason) {
+  backend::CudaOptions options;
+  options.math = math;
+  try {
+    return backend::make_cuda_backend(options);
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    if (message.find("no usable CUDA device") != std::string::npos ||
+        message.find("this build has no CUDA backend") != std::string::npos) {
+      reason = message;
+      return nullptr;
+    }
+    throw;  // a device exists but the backend cannot start: a real failure
+  }
+}
+
+#define REQUIRE_CUDA(backend_variable, math)                                  \
+  std::string skip_reason;                                                   \
+  auto backend_variable = cuda_or_reason((math), skip_reason);               \
+  if (!(backend_variable)) GTEST_SKIP() << skip_reason
+
+std::vector<float> random_values(std::size_t count, std::uint32_t seed, float scale = 1.0f) {
+  std::mt19937 generator(seed);
+  std::uniform_real_distribution<float> uniform(-scale, scale);
+  std::vector<float> values(count);
+  for (float& value : values) value = uniform(generator);
+  return values;
+}
+
+double max_difference(const std::vector<float>& a, const std::vector<float>& b) {
+  EXPECT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (std::size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    worst = std::max(worst, std::abs(static_cast<double>(a[i]) - b[i]));
+  }
+  return worst;
+}
+
+// Host vectors in and out of one backend.
+template <typename T>
+backend::DeviceArray<T> upload(backend::Backend& backend, const std::vector<T>& values) {
+  backend::DeviceArray<T> array(backend, values.size());
+  backend.copy_to_device(array.data(), values.data(), values.size() * sizeof(T));
+  return array;
+}
+template <typename T>
+std::vector<T> download(backend::Backend& backend, const backend::DeviceArray<T>& array) {
+  std::vector<T> values(array.size());
+  backend.copy_to_host(values.data(), array.data(), values.size() * sizeof(T));
+  return values;
+}
+
+// Runs `operation(backend, inputs..., output)` on both backends and returns the largest
+// difference of the output.
+template <typename Operation>
+double compare_op(backend::Backend& cpu, backend::Backend& gpu,
+                  const std::vector<std::vector<float>>& inputs, std::size_t output_size,
+                  const std::vector<float>& output_start, Operation operation) {
+  std::vector<std::vector<float>> results;
+  for (backend::Backend* backend : {&cpu, &gpu}) {
+    std::vector<backend::DeviceArray<float>> arrays;
+    for (const auto& input : inputs) arrays.push_back(upload(*backend, input));
+    backend::DeviceArray<float> output(*backend, output_size);
+    if (!output_start.empty()) {
+      backend->copy_to_device(output.data(), output_start.data(), output_size * sizeof(float));
+    }
+    operation(*backend, arrays, output.data());
+    results.push_back(download(*backend, output));
+  }
+  return max_difference(results[0], results[1]);
+}
+
+TEST(CudaOps, EachOperationMatchesTheCpuBackend) {
+  REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
+  auto cpu = backend::make_cpu_backend(2);
+  std::printf("device: %s\n", gpu->describe().c_str());
+  using Arrays = std::vector<backend::DeviceArray<float>>;
+
+  // linear with bias on strided rows (a head reading position 0 of each row in place).
+  const int rows = 37, in = 48, out = 19, stride = 96;
+  double error = compare_op(
+      *cpu, *gpu, {random_values(rows * stride, 1), random_values(out * in, 2), random_values(out, 3)},
+      rows * out, {}, [&](backend::Backend& b, Arrays& a, float* y) {
+        b.linear(rows, out, in, a[0].data(), stride, a[1].data(), a[2].data(), y);
+      });
+  std::printf("linear: max |cpu - cuda| = %.3g\n", error);
+  EXPECT_LT(error, 1e-4);
+
+  const std::size_t count = 1000;
+  error = compare_op(*cpu, *gpu, {random_values(count, 4), random_values(count, 5), random_values(count, 6)},
+                     count, {}, [&](backend::Backend& b, Arrays& a, float* y) {
+                       b.add(count, a[0].data(), a[1].data(), a[2].data(), y);
+                     });
+  EXPECT_EQ(error, 0.0) << "add";
+
+  const int norm_rows = 300, width = 97;
+  error = compare_op(*cpu, *gpu, {random_values(norm_rows * width, 8)}, norm_rows * width,
+                     random_values(norm_rows * width, 7), [&](backend::Backend& b, Arrays& a, float* x) {
+                       b.add_rmsnorm(norm_rows, width, x, a[0].data(), 1e-5f);
+                     });
+  std::printf("add_rmsnorm: max |cpu - cuda| = %.3g\n", error);
+  EXPECT_LT(error, 1e-5);
+
+  const int hidden = 45;
+  error = compare_op(*cpu, *gpu, {random_values(norm_rows * 2 * hidden, 9, 4.0f)}, norm_rows * hidden,
+                     {}, [&](backend::Backend& b, Arrays& a, float* y) {
+                       b.swiglu(norm_rows, hidden, a[0].data(), y);
+                     });
+  EXPECT_LT(error, 1e-5) << "swiglu";
+
+  error = compare_op(*cpu, *gpu, {}, count, random_values(count, 10, 6.0f),
+                     [&](backend::Backend& b, Arrays&, float* x) { b.silu(count, x); });
+  EXPECT_LT(error, 1e-5) << "silu";
+
+  const int batch = 3, t_rows = 97, t_cols = 70;
+  error = compare_op(*cpu, *gpu, {random_values(batch * t_rows * t_cols, 11)}, batch * t_rows * t_cols,
+                     {}, [&](backend::Backend& b, Arrays& a, float* y) {
+                       b.transpose(batch, t_rows, t_cols, a[0].data(), y);
+                     });
+  EXPECT_EQ(error, 0.0) << "transpose";
+
+  for (int seq : {17, 97, 300}) {
+    for (int head_dim : {8, 64}) {
+      const int heads = 2, half = head_dim / 2;
+      std::vector<float> cos_table(seq * half), sin_table(seq * half);
+      for (int p = 0; p < seq; ++p) {
+        for (int i = 0; i < half; ++i) {
+          const double angle = p * std::pow(10000.0, -2.0 * i / head_dim);
+          cos_table[p * half + i] = static_cast<float>(std::cos(angle));
+          sin_table[p * half + i] = static_cast<float>(std::sin(angle));
+        }
+      }
+      error = compare_op(*cpu, *gpu,
+                         {random_values(2 * seq * 3 * heads * head_dim, 12, 2.0f), cos_table, sin_table},
+                         2 * seq * heads * head_dim, {}, [&](backend::Backend& b, Arrays& a, float* y) {
+                           b.attention(2, seq, heads, head_dim, a[0].data(), a[1].data(),
+                                       a[2].data(), y);
+                         });
+      std::printf("attention seq %d head_dim %d rope: max |cpu - cuda| = %.3g\n", seq, head_dim, error);
+      EXPECT_LT(error, 1e-5);
+    }
+  }
+
+  // noise: the same Philox bits; normals may differ by an ulp of logf / sincospif.
+  const int noise_rows = 3, positions = 17, noise_hidden = 30;
+  const std::size_t state = noise_rows * positions * noise_hidden;
+  const std::vector<backend::NoiseRow> keys = {{5, 0, 3}, {5, 1, 3}, {6, 0, 0}};
+  backend::NoiseParams params;
+  params.seed = 42;
+  params.transition = 2;
+  params.sigma_min = 0.05f;
+  params.sigma_max = 1.0f;
+  std::vector<std::vector<float>> noised;
+  for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+    auto u = upload(*b, random_values(state, 13));
+    auto mu = upload(*b, random_values(state, 14, 0.1f));
+    auto sigma_pre = upload(*b, random_values(state, 15, 3.0f));
+    auto row_keys = upload(*b, keys);
+    b->noise_step(noise_rows, positions, noise_hidden, u.data(), mu.data(), sigma_pre.data(),
+                  row_keys.data(), params);
+    noised.push_back(download(*b, u));
+  }
+  error = max_difference(noised[0], noised[1]);
+  std::printf("noise_step: max |cpu - cuda| = %.3g\n", error);
+  EXPECT_LT(error, 1e-5);
+
+  // argmax, with ties resolved to the lowest index.
+  const int vocab = 11, argmax_rows = 500;
+  std::vector<float> logits = random_values(argmax_rows * vocab, 16);
+  for (int row = 0; row < argmax_rows; row += 5) logits[row * vocab + 7] = logits[row * vocab + 3] = 9.0f;
+  std::vector<std::vector<std::int32_t>> tokens;
+  for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+    auto device_logits = upload(*b, logits);
+    backend::DeviceArray<std::int32_t> device_tokens(*b, argmax_rows);
+    b->argmax(argmax_rows, vocab, device_logits.data(), device_tokens.data());
+    tokens.push_back(download(*b, device_tokens));
+  }
+  EXPECT_EQ(tokens[0], tokens[1]);
+  EXPECT_EQ(tokens[1][0], 3);
+
+  // copy_on_device with overlapping ranges behaves like memmove.
+  std::vector<float> ramp(64);
+  for (int i = 0; i < 64; ++i) ramp[i] = static_cast<float>(i);
+  auto device_ramp = upload(*gpu, ramp);
+  gpu->copy_on_device(device_ramp.data() + 8, device_ramp.data(), 40 * sizeof(float));
+  std::copy_backward(ramp.begin(), ramp.begin() + 40, ramp.begin() + 48);
+  EXPECT_EQ(download(*gpu, device_ramp), ramp);
+}
+
+model::ModelConfig tiny_config(model::Mixer mixer, bool shared, bool noise,
+                               model::PositionEncoding positions, int hidden) {
+  model::ModelConfig c;
+  c.task = "sudoku:4";
+  c.vocab_size = 6;
+  c.seq_len = 16;
+  c.prefix_len = 2;
+  c.hidden_size = hidden;
+  c.num_layers = 2;
+  c.mixer = mixer;
+  c.num_heads = mixer == model::Mixer::kAttention ? 2 : 0;
+  c.position_encoding = positions;
+  c.ffn_hidden = hidden * 3 / 2;
+  c.mlp_t_hidden = mixer == model::Mixer::kMlpT ? 20 : 0;
+  c.l_cycles = 2;
+  c.h_cycles = 2;
+  c.max_steps = 4;
+  c.shared_networks = shared;
+  c.noise.enabled = noise;
+  c.noise.hidden = noise ? hidden : 0;
+  c.noise.sigma_min = 0.05f;
+  c.noise.sigma_max = 1.0f;
+  c.has_value_head = true;
+  return c;
+}
+
+struct Variant {
+  const char* name;
+  model::Mixer mixer;
+  bool shared;
+  bool noise;
+  model::PositionEncoding positions;
+};
+
+struct ForwardResult {
+  std::vector<std::vector<float>> h, l, logits;  // per row
+  std::vector<engine::StepOutput> outputs;
+};
+
+// Three supervision steps of `rows` trajectories of one puzzle; logits recomputed on the host
+// from each backend's h so that they can be compared.
+ForwardResult run_forward(const model::Model& m, backend::Backend& backend, int rows) {
+  engine::RecursiveModel recursive(m, backend, rows);
+  const std::vector<std::int32_t> input = {1, 2, 1, 5, 1, 1, 3, 1, 4, 1, 1, 1, 1, 3, 1, 2};
+  std::vector<backend::NoiseRow> keys;
+  for (int row = 0; row < rows; ++row) {
+    recursive.start_row(row, input);
+    keys.push_back({5, static_cast<std::uint32_t>(row), 0});
+  }
+  ForwardResult result;
+  for (std::uint32_t step = 0; step < 3; ++step) {
+    for (auto& key : keys) key.step = step;
+    recursive.supervision_step(rows, keys, 42);
+    recursive.read_heads(rows, result.outputs);
+  }
+  const auto& c = m.config;
+  const auto& lm = m.tensor("head.lm").values;  // (V, D)
+  for (int row = 0; row < rows; ++row) {
+    std::vector<float> h, l;
+    recursive.read_state(row, h, l);
+    std::vector<float> logits(static_cast<std::size_t>(c.seq_len) * c.vocab_size);
+    for (int p = 0; p < c.seq_len; ++p) {
+      for (int v = 0; v < c.vocab_size; ++v) {
+        double sum = 0;
+        for (int d = 0; d < c.hidden_size; ++d) {
+          sum += static_cast<double>(h[(c.prefix_len + p) * c.hidden_size + d]) * lm[v * c.hidden_size + d];
+        }
+        logits[p * c.vocab_size + v] = static_cast<float>(sum);
+      }
+    }
+    result.h.push_back(std::move(h));
+    result.l.push_back(std::move(l));
+    result.logits.push_back(std::move(logits));
+  }
+  return result;
+}
+
+struct Drift {
+  double state = 0, logit = 0, value = 0;
+  int answers_equal = 0, halts_equal = 0, rows = 0;
+};
+
+Drift compare_forward(const ForwardResult& cpu, const ForwardResult& gpu) {
+  Drift drift;
+  drift.rows = static_cast<int>(cpu.h.size());
+  for (int row = 0; row < drift.rows; ++row) {
+    drift.state = std::max({drift.state, max_difference(cpu.h[row], gpu.h[row]),
+                            max_difference(cpu.l[row], gpu.l[row])});
+    drift.logit = std::max(drift.logit, max_difference(cpu.logits[row], gpu.logits[row]));
+    drift.value = std::max(drift.value, static_cast<double>(std::abs(cpu.outputs[row].value -
+                                                                     gpu.outputs[row].value)));
+    drift.answers_equal += cpu.outputs[row].answer == gpu.outputs[row].answer;
+    drift.halts_equal += cpu.outputs[row].wants_halt == gpu.outputs[row].wants_halt;
+  }
+  return drift;
+}
+
+// Test names and ctest lines show the variant's name, not its bytes.
+void PrintTo(const Variant& variant, std::ostream* stream) { *stream << variant.name; }
+
+class CudaForward : public ::testing::TestWithParam<Variant> {};
+
+TEST_P(CudaForward, Fp32MatchesCpuAndReducedPrecisionIsReported) {
+  const Variant v = GetParam();
+  REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
+  auto cpu = backend::make_cpu_backend(2);
+  for (int hidden : {16, 64}) {
+    const model::Model m =
+        model::random_model(tiny_config(v.mixer, v.shared, v.noise, v.positions, hidden), 7);
+    const int rows = 6;
+    const ForwardResult reference = run_forward(m, *cpu, rows);
+    const Drift fp32 = compare_forward(reference, run_forward(m, *gpu, rows));
+    std::printf("%s D=%d fp32: max state err %.3g, max logit err %.3g, value err %.3g, answers %d/%d, "
+                "halts %d/%d\n",
+                v.name, hidden, fp32.state, fp32.logit, fp32.value, fp32.answers_equal, fp32.rows,
+                fp32.halts_equal, fp32.rows);
+    EXPECT_EQ(fp32.answers_equal, rows) << v.name << " D=" << hidden;
+    EXPECT_EQ(fp32.halts_equal, rows) << v.name << " D=" << hidden;
+    EXPECT_LT(fp32.state, 1e-3) << v.name << " D=" << hidden;
+    EXPECT_LT(fp32.value, 1e-4) << v.name << " D=" << hidden;
+    for (auto math : {backend::CudaMath::kTf32, backend::CudaMath::kBf16}) {
+      backend::CudaOptions options;
+      options.math = math;
+      auto reduced = backend::make_cuda_backend(options);
+      const Drift drift = compare_forward(reference, run_forward(m, *reduced, rows));
+      std::printf("%s D=%d %s: max state err %.3g, max logit err %.3g, value err %.3g, answers "
+                  "%d/%d, halts %d/%d\n",
+                  v.name, hidden, backend::to_string(math).c_str(), drift.state, drift.logit,
+                  drift.value, drift.answers_equal, drift.rows, drift.halts_equal, drift.rows);
+      EXPECT_TRUE(std::isfinite(drift.state) && std::isfinite(drift.logit)) << v.name;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllVariants, CudaForward,
+    ::testing::Values(
+        Variant{"mlp_t_shared_noise", model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone},
+        Variant{"mlp_t_separate_deterministic", model::Mixer::kMlpT, false, false, model::PositionEncoding::kLearned},
+        Variant{"attention_shared_noise_rope", model::Mixer::kAttention, true, true, model::PositionEncoding::kRope},
+        Variant{"attention_separate_deterministic", model::Mixer::kAttention, false, false, model::PositionEncoding::kNone}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+using Outcomes = std::map<std::pair<std::uint32_t, std::uint32_t>, std::tuple<std::uint64_t, int, float>>;
+
+Outcomes run_with_halting(const model::Model& m, backend::Backend& backend, int row_cap) {
+  const auto task = tasks::make_task(tasks::TaskSpec::parse("sudoku:4"));
+  tasks::GenerateOptions options;
+  options.count = 5;
+  options.seed = 1;
+  const auto puzzles = task->generate(options);
+  const auto items = engine::make_work(0, 5, 6);
+  engine::RecursiveModel recursive(m, backend, row_cap);
+  engine::RunSettings settings;
+  settings.depth = 4;
+  settings.halting = true;
+  settings.seed = 99;
+  engine::Runner runner(recursive, *task, settings);
+  Outcomes outcomes;
+  runner.run(puzzles, items, [&](engine::TrajectoryResult&& r) {
+    outcomes[{r.puzzle, r.trajectory}] = {r.answer_hash, r.steps, r.value};
+  });
+  return outcomes;
+}
+
+// Halting with row refill: finished rows are replaced and the active rows compacted with
+// copy_on_device. Every trajectory must end with the same answer at the same step as on the CPU,
+// whatever the row cap.
+TEST(CudaRunner, HaltingAndRefillMatchCpu) {
+  REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
+  auto config = tiny_config(model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone, 16);
+  model::Model m = model::random_model(config, 3);
+  m.tensors.at("head.q_bias").values = {0.0f, 0.0f};  // some trajectories halt early
+  auto cpu = backend::make_cpu_backend(2);
+  const Outcomes reference = run_with_halting(m, *cpu, 30);
+  int halted_early = 0;
+  for (const auto& [key, value] : reference) halted_early += std::get<1>(value) < 4;
+  EXPECT_GT(halted_early, 0) << "the test needs some trajectories to halt early";
+  for (int cap : {30, 7, 1}) {
+    const Outcomes outcomes = run_with_halting(m, *gpu, cap);
+    ASSERT_EQ(outcomes.size(), reference.size());
+    for (const auto& [key, value] : reference) {
+      const auto& other = outcomes.at(key);
+      EXPECT_EQ(std::get<0>(other), std::get<0>(value)) << "row cap " << cap;
+      EXPECT_EQ(std::get<1>(other), std::get<1>(value)) << "row cap " << cap;
+      EXPECT_NEAR(std::get<2>(other), std::get<2>(value), 1e-4) << "row cap " << cap;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace gram
