@@ -84,6 +84,11 @@ tests_status=$?
 grep -E "^[0-9]+/[0-9]+ Test|tests passed|fp32:|tf32:|bf16:|max \|cpu - cuda\||device:" \
   "$out/ctest-gpu.log" | sed 's/^[0-9]*: //' | tee -a "$out/summary.txt"
 ((tests_status == 0)) || log "GPU TESTS FAILED (status $tests_status); see $out/ctest-gpu.log"
+if grep -q "Skipped" "$out/ctest-gpu.log"; then
+  log "GPU tests were SKIPPED, so there is no usable device here:"
+  grep -m 1 -E "no usable CUDA device|no CUDA backend" "$out/ctest-gpu.log" | tee -a "$out/summary.txt"
+  exit 4
+fi
 
 # --- 4. throughput -----------------------------------------------------------------------------
 gram=$build/src/gram
@@ -116,14 +121,18 @@ run_cell() {  # backend math size width puzzles depth
 run_cell cpu fp32 64 8 4 4
 run_cell cuda fp32 64 8 4 4
 python3 - "$bench/cpu-fp32-d64-w8.jsonl" "$bench/cuda-fp32-d64-w8.jsonl" << 'PY' | tee -a "$out/summary.txt"
-import json, sys
+import json, os, sys
 def answers(path):
+    if not os.path.exists(path):
+        sys.exit(f"verify: {path} missing (its run failed; see the .log beside it)")
     rows = [json.loads(line) for line in open(path)]
     return {(r["index"], t["trajectory"]): (t["answer"], t["steps"]) for r in rows
             if r.get("type") == "puzzle" for t in r["trajectories"]}
 cpu, cuda = answers(sys.argv[1]), answers(sys.argv[2])
 same = sum(cpu[k] == cuda.get(k) for k in cpu)
 print(f"verify: cpu vs cuda fp32 answers+steps identical for {same}/{len(cpu)} trajectories")
+if same != len(cpu):
+    print("verify: MISMATCH between the CPU and CUDA backends; timings below are of wrong answers")
 PY
 
 log "benchmark: sizes {$sizes} x widths {$widths} x {fp32, tf32, bf16}"

@@ -395,14 +395,25 @@ TEST(CudaRunner, HaltingAndRefillMatchCpu) {
   int halted_early = 0;
   for (const auto& [key, value] : reference) halted_early += std::get<1>(value) < 4;
   EXPECT_GT(halted_early, 0) << "the test needs some trajectories to halt early";
+  Outcomes first_cap;
   for (int cap : {30, 7, 1}) {
     const Outcomes outcomes = run_with_halting(m, *gpu, cap);
     ASSERT_EQ(outcomes.size(), reference.size());
+    int value_bits_equal = 0;
     for (const auto& [key, value] : reference) {
       const auto& other = outcomes.at(key);
       EXPECT_EQ(std::get<0>(other), std::get<0>(value)) << "row cap " << cap;
       EXPECT_EQ(std::get<1>(other), std::get<1>(value)) << "row cap " << cap;
       EXPECT_NEAR(std::get<2>(other), std::get<2>(value), 1e-4) << "row cap " << cap;
+      if (!first_cap.empty()) value_bits_equal += std::get<2>(first_cap.at(key)) == std::get<2>(other);
+    }
+    // Reported, not required: cuBLAS may pick a different kernel for a different matrix height,
+    // so the CUDA backend does not promise the CPU backend's bitwise batch independence.
+    if (!first_cap.empty()) {
+      std::printf("row cap %d vs 30 on cuda: value bits identical for %d/%zu trajectories\n", cap,
+                  value_bits_equal, reference.size());
+    } else {
+      first_cap = outcomes;
     }
   }
 }
