@@ -37,7 +37,9 @@ namespace {
 // has finished (its event), which by then is usually long past.
 class StagingRing {
  public:
-  static constexpr std::size_t kSlotBytes = 64 * 1024;
+  // Large enough for a started row's embedding ((P+L) x D floats up to 256 x 1024), so that
+  // refilling rows between steps does not wait for the stream either. 8 MiB pinned in all.
+  static constexpr std::size_t kSlotBytes = 1024 * 1024;
   static constexpr int kSlots = 8;
 
   StagingRing() {
@@ -138,8 +140,8 @@ class CudaBackend final : public Backend {
       staging_->upload(destination, source, bytes, stream_);
       return;
     }
-    // Large uploads happen once per run (weights) or per started row (embeddings); a pageable
-    // copy returns once the source has been staged, so the caller may reuse it at once.
+    // Large uploads happen once per run (the weights); a pageable copy returns once the source
+    // has been staged, so the caller may reuse it at once.
     CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyHostToDevice, stream_));
   }
   void copy_to_host(void* destination, const void* source, std::size_t bytes) override {
