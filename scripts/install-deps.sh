@@ -18,7 +18,8 @@ packages=(
   libcli11-dev             # command-line parsing
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
-  libopenmpi-dev openmpi-bin
+  libopenmpi-dev openmpi-bin   # MPI communicator (GRAM_MPI), mpirun for tests/mpi
+  slurm-wlm munge              # slurmctld, slurmd, sbatch/srun (PMIx plugin) for tests/slurm
 )
 if [[ "${1:-}" == "--plots" ]]; then
   packages+=(python3-numpy python3-matplotlib)

@@ -7,12 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "distributed/communicator.h"
+
 namespace gram::cli {
 
 struct CommandContext {
   std::vector<std::string> arguments;  // after the command name
   int argc = 0;                        // the whole command line, for the results' context block
   char** argv = nullptr;
+  // This process among the ranks of the job (rank 0 of 1 unless started by mpirun or srun).
+  dist::Communicator* communicator = nullptr;
 };
 
 struct Command {

@@ -1,12 +1,17 @@
 // gram: the command-line front of the engine. The commands live one per file
 // (src/cli/*_command.cpp) and register themselves in the table of commands.h.
 //
-// Every user error ends here as one line "gram: error: ..." and exit status 1.
+// Every user error ends here as one line "gram: error: ..." and exit status 1. In a job of
+// several ranks (mpirun, srun) the line names the rank and host, and the whole job is aborted:
+// the other ranks may be waiting for this one in a collective, and must not hang there.
 #include <cstdio>
 #include <exception>
+#include <memory>
 #include <string>
 
 #include "cli/commands.h"
+#include "distributed/communicator.h"
+#include "engine/distributed_run.h"
 #include "util/error.h"
 
 namespace gram::cli {
@@ -42,14 +47,28 @@ int main(int argc, char** argv) {
     print_usage(stderr);
     return 2;
   }
-  const gram::cli::CommandContext context{{argv + 2, argv + argc}, argc, argv};
+  std::unique_ptr<gram::dist::Communicator> communicator;
   try {
-    return found->second.run(context);
-  } catch (const gram::Error& error) {
-    std::fprintf(stderr, "gram: error: %s\n", error.what());
-    return 1;
+    communicator = gram::dist::make_communicator(&argc, &argv);
+    gram::engine::open_rank_log(*communicator);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "gram: error: %s\n", error.what());
     return 1;
+  }
+  auto fail = [&](const char* message) {
+    if (communicator->size() > 1) {
+      std::fprintf(stderr, "gram: error: rank %d on %s: %s\n", communicator->rank(),
+                   communicator->host().c_str(), message);
+      gram::engine::rank_log(std::string("error: ") + message);
+      communicator->abort(1);
+    }
+    std::fprintf(stderr, "gram: error: %s\n", message);
+    return 1;
+  };
+  const gram::cli::CommandContext context{{argv + 2, argv + argc}, argc, argv, communicator.get()};
+  try {
+    return found->second.run(context);
+  } catch (const std::exception& error) {
+    return fail(error.what());
   }
 }

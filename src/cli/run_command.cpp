@@ -2,12 +2,18 @@
 //
 // Options come from the run-config table: `--config FILE` (YAML), `--set key=value`, and
 // `--<key> value` for every key, applied in that order of appearance.
+//
+// Under mpirun or srun every rank loads the model and puzzles, runs its share of the
+// (puzzle, trajectory) items (engine/distributed_run.h), and rank 0 writes the one result file
+// from all ranks' results, through the same code as a run on one process.
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "backend/backend.h"
 #include "cli/commands.h"
 #include "config/run_config.h"
+#include "engine/distributed_run.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -51,15 +57,34 @@ int run_command(const CommandContext& command) {
   std::vector<tasks::Puzzle> puzzles = task->read_file(run.puzzles);
   if (run.limit > 0 && static_cast<int>(puzzles.size()) > run.limit) puzzles.resize(run.limit);
 
+  engine::DistributedRun ranks(*command.communicator);
   auto backend = backend::make_backend(run.backend, run.threads);
   const auto items = engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
-  engine::RecursiveModel recursive(model, *backend,
-                                   std::min<int>(run.row_cap, static_cast<int>(items.size())));
+  const auto rows_needed =
+      engine::rank_share(items, ranks.rank(), ranks.world_size()).size();
+  engine::RecursiveModel recursive(
+      model, *backend,
+      std::max<int>(1, std::min<int>(run.row_cap, static_cast<int>(rows_needed))));
   const model::FlopCounts flops = model::count_flops(model.config);
 
-  JsonlWriter writer(run.output, run.overwrite);
+  // Rank 0 alone owns the result file; an existing file is refused before any rank starts work.
+  std::optional<JsonlWriter> writer;
+  std::string opened = "ok";
+  if (ranks.is_root()) {
+    try {
+      writer.emplace(run.output, run.overwrite);
+    } catch (const Error& error) {
+      opened = error.what();
+    }
+  }
+  opened = command.communicator->broadcast(opened);
+  if (opened != "ok") {
+    if (ranks.is_root()) throw Error(opened);
+    return 1;  // rank 0 reports it; the job ends with rank 0's status
+  }
   nlohmann::json context = to_json(capture_run_context(argc, argv));
   context["type"] = "context";
+  context["world_size"] = ranks.world_size();
   context["config"] = config::to_json(run);
   context["model"] = {{"path", run.model},
                       {"config", model.config.to_json()},
@@ -68,7 +93,7 @@ int run_command(const CommandContext& command) {
                       {"flops_per_step", flops.per_step}};
   context["backend"] = backend->describe();
   context["task"] = task->spec().to_string();
-  writer.write(context);
+  if (ranks.is_root()) writer->write(context);
 
   engine::RunSettings settings;
   settings.depth = run.depth;
@@ -78,17 +103,18 @@ int run_command(const CommandContext& command) {
   engine::PuzzleCollector collector(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
   engine::RunTotals totals;
   const auto start = std::chrono::steady_clock::now();
-  runner.run(puzzles, items, [&](engine::TrajectoryResult&& result) {
+  ranks.run(runner, puzzles, items, {}, [&](engine::TrajectoryResult&& result) {
     collector.add(std::move(result), [&](engine::PuzzleOutcome&& outcome) {
-      writer.write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
-                                         flops, totals));
+      writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
+                                          flops, totals));
     });
   });
+  if (!ranks.is_root()) return 0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json summary = engine::summary_record(totals, wall, flops);
-  writer.write(summary);
-  writer.close();
+  writer->write(summary);
+  writer->close();
 
   std::printf("%lld puzzles x %d trajectories, depth %d%s, %.2f s\n",
               static_cast<long long>(totals.puzzles), run.width, run.depth,

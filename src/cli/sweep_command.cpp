@@ -20,7 +20,8 @@ int sweep_command(const CommandContext& command) {
         config::fields_help_text(config::sweep_config_fields()).c_str());
     return 0;
   }
-  const sweep::SweepSummary summary = sweep::run_sweep(sweep, command.argc, command.argv);
+  const sweep::SweepSummary summary =
+      sweep::run_sweep(sweep, command.argc, command.argv, *command.communicator);
   std::printf("%d cells (%d from an earlier attempt), %d runs executed, %s\n", summary.cells,
               summary.cells_resumed, summary.runs_executed,
               sweep::format_duration(summary.wall_seconds).c_str());

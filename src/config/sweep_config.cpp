@@ -77,6 +77,9 @@ const std::vector<SweepField>& sweep_config_fields() {
                              "use only the first `limit` puzzles (0 = all)"),
       bool_field<SweepConfig>("overwrite", &SweepConfig::overwrite,
                               "discard earlier results in the output directory and start over"),
+      string_field<SweepConfig>("shard", &SweepConfig::shard,
+                                "I/N: run only share I (0-based) of N of the plan's runs, into "
+                                "OUTPUT/shards/I-of-N; a later sweep without shard merges them"),
   };
   return fields;
 }
@@ -107,8 +110,27 @@ std::vector<SweepModel> sweep_models(const SweepConfig& config) {
   return models;
 }
 
+SweepShard parse_shard(const std::string& text) {
+  if (text.empty()) return {};
+  const auto slash = text.find('/');
+  auto bad = [&] {
+    return Error("config: 'shard' must be I/N with 0 <= I < N (got '" + text + "')");
+  };
+  if (slash == std::string::npos) throw bad();
+  SweepShard shard;
+  try {
+    shard.index = parse_int("shard", text.substr(0, slash), 0);
+    shard.count = parse_int("shard", text.substr(slash + 1), 1);
+  } catch (const Error&) {
+    throw bad();
+  }
+  if (shard.index >= shard.count) throw bad();
+  return shard;
+}
+
 void validate(const SweepConfig& config) {
   check_fields(config, sweep_config_fields());
+  parse_shard(config.shard);
   if (config.models.empty()) throw Error("config: 'models' must name at least one model");
   std::set<std::string> names;
   for (const auto& model : sweep_models(config)) {
@@ -141,7 +163,8 @@ nlohmann::json to_json(const SweepConfig& config) {
 
 nlohmann::json result_defining_json(const SweepConfig& config) {
   nlohmann::json json = to_json(config);
-  for (const char* key : {"output", "row_cap", "threads", "overwrite"}) json.erase(key);
+  // A shard's results are a part of the same sweep's, so the shard does not change the plan.
+  for (const char* key : {"output", "row_cap", "threads", "overwrite", "shard"}) json.erase(key);
   return json;
 }
 

@@ -35,7 +35,19 @@ struct SweepConfig {
   int threads = 0;
   int limit = 0;                         // only the first `limit` puzzles (0 = all)
   bool overwrite = false;                // start over in an existing output directory
+  // "I/N" (0 <= I < N): run only the I-th of N shares of the plan's runs, into
+  // OUTPUT/shards/I-of-N (a Slurm job array, one share per task); a later sweep without a
+  // shard on the same OUTPUT merges the shares and runs whatever is missing. "" = everything.
+  std::string shard;
 };
+
+// A share of a sweep's runs: index in [0, count).
+struct SweepShard {
+  int index = 0;
+  int count = 1;
+};
+// "" -> 0/1; "I/N" with 0 <= I < N; a gram::Error naming the field otherwise.
+SweepShard parse_shard(const std::string& text);
 
 using SweepField = Field<SweepConfig>;
 const std::vector<SweepField>& sweep_config_fields();

@@ -5,12 +5,14 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <tuple>
 
 #include "analysis/metrics.h"
 #include "backend/backend.h"
 #include "engine/aggregate.h"
+#include "engine/distributed_run.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -18,6 +20,7 @@
 #include "sweep/cell_metrics.h"
 #include "sweep/gemm_peak.h"
 #include "sweep/progress.h"
+#include "sweep/shard.h"
 #include "sweep/sweep_plan.h"
 #include "util/error.h"
 #include "util/hash.h"
@@ -127,9 +130,89 @@ nlohmann::json raw_puzzle_record(const tasks::Puzzle& puzzle, const engine::Puzz
           {"trajectories", trajectories}};
 }
 
+
+// The records of a sweep's cells.jsonl after checking that it belongs to this sweep.
+std::vector<nlohmann::json> read_sweep_records(const std::string& path, const std::string& plan_hash) {
+  auto records = read_jsonl(path);
+  if (records.empty() || records.front().value("type", "") != "context") {
+    throw Error(path + ": no context record on its first line; not a sweep's results "
+                       "(pass --overwrite to start over)");
+  }
+  if (records.front().value("plan_hash", "") != plan_hash) {
+    throw Error(path + ": written by a different sweep config (its 'sweep' record "
+                       "differs); pass --overwrite to start over, or choose another output");
+  }
+  return records;
+}
+
+// Appends to `cells` the records that shards of this sweep (OUTPUT/shards/*/cells.jsonl)
+// finished and `done` lacks, in plan order (each run's cells, then its entropy curve, as a
+// sweep that ran them itself would write them), and copies their raw run files. Returns the
+// number of records taken in.
+int merge_shards(const std::filesystem::path& directory, const std::string& plan_hash,
+                 const SweepPlan& plan, std::span<const LoadedModel> models,
+                 const std::map<std::pair<int, bool>, int>& entropy_run,
+                 std::set<std::string>& done, JsonlWriter& cells) {
+  namespace fs = std::filesystem;
+  std::map<std::string, nlohmann::json> found;
+  std::map<std::string, fs::path> raw_files;
+  std::vector<fs::path> shard_directories;
+  for (const auto& entry : fs::directory_iterator(directory / "shards")) {
+    if (fs::exists(entry.path() / "cells.jsonl")) shard_directories.push_back(entry.path());
+  }
+  std::sort(shard_directories.begin(), shard_directories.end());
+  for (const fs::path& shard : shard_directories) {
+    for (auto& record : read_sweep_records((shard / "cells.jsonl").string(), plan_hash)) {
+      const std::string type = record.value("type", "");
+      std::string key;
+      if (type == "cell") {
+        key = cell_key(record.at("model"), record.at("halting"), record.at("budget"),
+                       record.at("width"), record.at("depth"));
+      } else if (type == "entropy") {
+        key = entropy_key(record.at("source_run"));
+      } else {
+        continue;
+      }
+      const fs::path raw = shard / "runs" / (record.at("source_run").get<std::string>() + ".jsonl");
+      if (fs::exists(raw)) raw_files.emplace(record.at("source_run").get<std::string>(), raw);
+      found.emplace(key, std::move(record));
+    }
+  }
+  int merged = 0;
+  for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
+    const PlannedRun& planned = plan.runs[run];
+    std::vector<std::string> keys;
+    for (const PlannedCell& cell : plan.cells) {
+      if (cell.run != run) continue;
+      keys.push_back(cell_key(models[cell.model].source.name, cell.halting, cell.budget,
+                              cell.width, cell.depth));
+    }
+    if (entropy_run.at({planned.model, planned.halting}) == run) {
+      keys.push_back(entropy_key(planned.name));
+    }
+    bool took_any = false;
+    for (const std::string& key : keys) {
+      const auto record = found.find(key);
+      if (done.contains(key) || record == found.end()) continue;
+      cells.write(record->second);
+      done.insert(key);
+      took_any = true;
+      ++merged;
+    }
+    const auto raw = raw_files.find(planned.name);
+    const fs::path target = directory / "runs" / (planned.name + ".jsonl");
+    if (took_any && raw != raw_files.end() && !fs::exists(target)) {
+      fs::create_directories(target.parent_path());
+      fs::copy_file(raw->second, target);
+    }
+  }
+  return merged;
+}
+
 }  // namespace
 
-SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv) {
+SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
+                       dist::Communicator& communicator) {
   const auto sweep_start = std::chrono::steady_clock::now();
   config::validate(config);
   std::vector<engine::Aggregator> aggregators;
@@ -167,7 +250,6 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv)
     throw Error("config: no cell fits the budgets (" +
                 (plan.skipped.empty() ? std::string("no budgets") : plan.skipped.front()) + ")");
   }
-  for (const std::string& line : plan.skipped) std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
 
   // The run that gives each (model, halting) its entropy-by-depth curve: the deepest of those
   // with at least two trajectories (entropy needs several answers), then the widest.
@@ -184,107 +266,139 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv)
   }
 
   // ---- the output directory: new, resumed, or started over ----------------------------------
+  // Rank 0 alone reads and writes the result files and decides what is left to run; the other
+  // ranks learn the list of runs from it, so every rank executes the same runs in the same order.
   namespace fs = std::filesystem;
-  const fs::path directory(config.output);
+  engine::DistributedRun ranks(communicator);
+  const config::SweepShard shard = config::parse_shard(config.shard);
+  const fs::path root_directory(config.output);
+  const fs::path directory =
+      shard.count == 1 ? root_directory
+                       : root_directory / "shards" /
+                             (std::to_string(shard.index) + "-of-" + std::to_string(shard.count));
   const std::string cells_path = (directory / "cells.jsonl").string();
   const std::string plan_hash =
       hash_to_hex(fnv1a64(config::result_defining_json(config).dump() + "|" + config.puzzles));
-  std::set<std::string> done;
-  if (config.overwrite) {
-    fs::remove(cells_path);
-    fs::remove_all(directory / "runs");
-  } else if (fs::exists(cells_path)) {
-    const auto records = read_jsonl(cells_path);
-    if (records.empty() || records.front().value("type", "") != "context") {
-      throw Error(cells_path + ": no context record on its first line; not a sweep's results "
-                               "(pass --overwrite to start over)");
-    }
-    if (records.front().value("plan_hash", "") != plan_hash) {
-      throw Error(cells_path + ": written by a different sweep config (its 'sweep' record "
-                               "differs); pass --overwrite to start over, or choose another output");
-    }
-    for (const auto& record : records) {
-      const std::string type = record.value("type", "");
-      if (type == "cell") {
-        done.insert(cell_key(record.at("model"), record.at("halting"), record.at("budget"),
-                             record.at("width"), record.at("depth")));
-      } else if (type == "entropy") {
-        done.insert(entropy_key(record.at("source_run")));
-      }
-    }
-  }
+  const std::vector<bool> in_shard = runs_of_shard(plan, plan_models, shard);
 
   auto backend = backend::make_backend(config.backend, config.threads);
-  JsonlWriter cells = JsonlWriter::append_to(cells_path);
-  if (cells.bytes_written() == 0) {
-    const GemmPeak peak = measure_gemm_peak(*backend);
-    nlohmann::json context = to_json(capture_run_context(argc, argv));
-    context["type"] = "context";
-    context["backend"] = backend->describe();
-    context["task"] = task->spec().to_string();
-    context["puzzles_file"] = config.puzzles;
-    context["puzzles"] = puzzles.size();
-    context["seed"] = config.seed;
-    context["budget_unit"] = config.budget_unit;
-    context["sweep"] = config::to_json(config);
-    context["plan_hash"] = plan_hash;
-    context["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
-    context["models"] = nlohmann::json::array();
-    for (const LoadedModel& loaded : models) {
-      context["models"].push_back({{"name", loaded.source.name},
-                                   {"path", loaded.source.path},
-                                   {"config", loaded.model.config.to_json()},
-                                   {"parameters", model::count_parameters(loaded.model.config)},
-                                   {"flops_per_application", loaded.flops.per_application},
-                                   {"flops_per_step", loaded.flops.per_step},
-                                   {"training_tokens", nullptr}});
-    }
-    nlohmann::json runs = nlohmann::json::array();
-    for (const PlannedRun& run : plan.runs) {
-      runs.push_back({{"name", run.name}, {"width", run.width}, {"depth", run.depth}});
-    }
-    context["runs"] = runs;
-    context["skipped"] = plan.skipped;
-    cells.write(context);
-  }
-
-  // ---- which runs still have work ----------------------------------------------------------
-  std::vector<int> pending_runs;
+  std::set<std::string> done;
+  std::optional<JsonlWriter> cells;
   SweepSummary summary;
   summary.cells = static_cast<int>(plan.cells.size());
   summary.cells_path = cells_path;
-  double total_work = 0.0;
-  for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
-    const PlannedRun& planned = plan.runs[run];
-    bool needed = entropy_run.at({planned.model, planned.halting}) == run &&
-                  !done.contains(entropy_key(planned.name));
-    for (const PlannedCell& cell : plan.cells) {
-      if (cell.run != run) continue;
-      const bool on_file = done.contains(cell_key(models[cell.model].source.name, cell.halting,
-                                                  cell.budget, cell.width, cell.depth));
-      summary.cells_resumed += on_file ? 1 : 0;
-      needed = needed || !on_file;
+  std::vector<int> pending_runs;
+  if (ranks.is_root()) {
+    for (const std::string& line : plan.skipped) {
+      std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
     }
-    if (needed) {
-      pending_runs.push_back(run);
-      total_work += static_cast<double>(puzzles.size()) * planned.width * planned.depth;
+    if (config.overwrite) {
+      fs::remove(cells_path);
+      fs::remove_all(directory / "runs");
+      if (shard.count == 1) fs::remove_all(directory / "shards");
+    } else if (fs::exists(cells_path)) {
+      for (const auto& record : read_sweep_records(cells_path, plan_hash)) {
+        const std::string type = record.value("type", "");
+        if (type == "cell") {
+          done.insert(cell_key(record.at("model"), record.at("halting"), record.at("budget"),
+                               record.at("width"), record.at("depth")));
+        } else if (type == "entropy") {
+          done.insert(entropy_key(record.at("source_run")));
+        }
+      }
+    }
+
+    cells = JsonlWriter::append_to(cells_path);
+    if (cells->bytes_written() == 0) {
+      const GemmPeak peak = measure_gemm_peak(*backend);
+      nlohmann::json context = to_json(capture_run_context(argc, argv));
+      context["type"] = "context";
+      context["world_size"] = ranks.world_size();
+      context["shard"] = config.shard;
+      context["backend"] = backend->describe();
+      context["task"] = task->spec().to_string();
+      context["puzzles_file"] = config.puzzles;
+      context["puzzles"] = puzzles.size();
+      context["seed"] = config.seed;
+      context["budget_unit"] = config.budget_unit;
+      context["sweep"] = config::to_json(config);
+      context["plan_hash"] = plan_hash;
+      context["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
+      context["models"] = nlohmann::json::array();
+      for (const LoadedModel& loaded : models) {
+        context["models"].push_back({{"name", loaded.source.name},
+                                     {"path", loaded.source.path},
+                                     {"config", loaded.model.config.to_json()},
+                                     {"parameters", model::count_parameters(loaded.model.config)},
+                                     {"flops_per_application", loaded.flops.per_application},
+                                     {"flops_per_step", loaded.flops.per_step},
+                                     {"training_tokens", nullptr}});
+      }
+      nlohmann::json runs = nlohmann::json::array();
+      for (const PlannedRun& run : plan.runs) {
+        runs.push_back({{"name", run.name}, {"width", run.width}, {"depth", run.depth}});
+      }
+      context["runs"] = runs;
+      context["skipped"] = plan.skipped;
+      cells->write(context);
+    }
+
+    // A sweep over the whole plan first takes in what shards of it (job array tasks) finished.
+    if (shard.count == 1 && fs::exists(directory / "shards")) {
+      const int merged = merge_shards(directory, plan_hash, plan, models, entropy_run, done, *cells);
+      if (merged > 0) {
+        std::fprintf(stderr, "sweep: merged %d records from %s\n", merged,
+                     (directory / "shards").c_str());
+      }
+    }
+
+    // ---- which runs still have work --------------------------------------------------------
+    for (int run = 0; run < static_cast<int>(plan.runs.size()); ++run) {
+      if (!in_shard[run]) continue;
+      const PlannedRun& planned = plan.runs[run];
+      bool needed = entropy_run.at({planned.model, planned.halting}) == run &&
+                    !done.contains(entropy_key(planned.name));
+      for (const PlannedCell& cell : plan.cells) {
+        if (cell.run != run) continue;
+        const bool on_file = done.contains(cell_key(models[cell.model].source.name, cell.halting,
+                                                    cell.budget, cell.width, cell.depth));
+        summary.cells_resumed += on_file ? 1 : 0;
+        needed = needed || !on_file;
+      }
+      if (needed) pending_runs.push_back(run);
+    }
+    if (summary.cells_resumed > 0) {
+      std::fprintf(stderr, "sweep: resuming %s: %d of %d cells already on file, %zu runs to go\n",
+                   directory.c_str(), summary.cells_resumed, summary.cells, pending_runs.size());
     }
   }
-  if (summary.cells_resumed > 0) {
-    std::fprintf(stderr, "sweep: resuming %s: %d of %d cells already on file, %zu runs to go\n",
-                 config.output.c_str(), summary.cells_resumed, summary.cells, pending_runs.size());
+  if (ranks.world_size() > 1) {
+    const nlohmann::json decision =
+        nlohmann::json::parse(communicator.broadcast(nlohmann::json{
+            {"pending", pending_runs}, {"resumed", summary.cells_resumed}}.dump()));
+    pending_runs = decision.at("pending").get<std::vector<int>>();
+    summary.cells_resumed = decision.at("resumed").get<int>();
   }
 
   // ---- execute ------------------------------------------------------------------------------
-  Progress progress(total_work);
+  // Progress is rank 0's own share of the work: the ranks advance at about the same rate.
+  double total_work = 0.0;
+  for (int run : pending_runs) {
+    const auto share = static_cast<double>(
+        (puzzles.size() * plan.runs[run].width + ranks.world_size() - 1) / ranks.world_size());
+    total_work += share * plan.runs[run].depth;
+  }
+  Progress progress(ranks.is_root() ? total_work : 0.0);
   int run_number = 0;
   for (int run : pending_runs) {
     const PlannedRun& planned = plan.runs[run];
     const LoadedModel& loaded = models[planned.model];
     const auto items =
         engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
-    engine::RecursiveModel recursive(loaded.model, *backend,
-                                     std::min<int>(config.row_cap, static_cast<int>(items.size())));
+    const auto rows_needed = engine::rank_share(items, ranks.rank(), ranks.world_size()).size();
+    engine::RecursiveModel recursive(
+        loaded.model, *backend,
+        std::max<int>(1, std::min<int>(config.row_cap, static_cast<int>(rows_needed))));
     engine::RunSettings run_settings;
     run_settings.depth = planned.depth;
     run_settings.halting = planned.halting;
@@ -294,25 +408,39 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv)
 
     progress.start_run("run " + std::to_string(++run_number) + "/" +
                        std::to_string(pending_runs.size()) + " " + planned.name);
+    engine::rank_log("run " + planned.name + ": start");
     // Raw trajectories: a file left by an interrupted attempt at this run is replaced.
-    JsonlWriter raw((directory / "runs" / (planned.name + ".jsonl")).string(), true);
-    raw.write({{"type", "run"}, {"name", planned.name}, {"model", loaded.source.name},
-               {"halting", planned.halting}, {"width", planned.width}, {"depth", planned.depth},
-               {"seed", config.seed}});
+    std::optional<JsonlWriter> raw;
+    if (ranks.is_root()) {
+      raw.emplace((directory / "runs" / (planned.name + ".jsonl")).string(), true);
+      raw->write({{"type", "run"}, {"name", planned.name}, {"model", loaded.source.name},
+                  {"halting", planned.halting}, {"width", planned.width},
+                  {"depth", planned.depth}, {"seed", config.seed}});
+    }
     std::vector<engine::PuzzleOutcome> outcomes;
     engine::PuzzleCollector collector(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
     const auto start = std::chrono::steady_clock::now();
-    runner.run(puzzles, items, [&](engine::TrajectoryResult&& result) {
-      progress.advance(planned.depth);
-      collector.add(std::move(result), [&](engine::PuzzleOutcome&& outcome) {
-        raw.write(raw_puzzle_record(puzzles[outcome.puzzle], outcome,
-                                    truth.target_hashes[outcome.puzzle]));
-        outcomes.push_back(std::move(outcome));
-      });
-    });
+    const engine::ShareStats stats = ranks.run(
+        runner, puzzles, items,
+        [&](const engine::TrajectoryResult&) { progress.advance(planned.depth); },
+        [&](engine::TrajectoryResult&& result) {
+          collector.add(std::move(result), [&](engine::PuzzleOutcome&& outcome) {
+            raw->write(raw_puzzle_record(puzzles[outcome.puzzle], outcome,
+                                         truth.target_hashes[outcome.puzzle]));
+            outcomes.push_back(std::move(outcome));
+          });
+        });
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    raw.close();
+    engine::rank_log("run " + planned.name + ": " + std::to_string(stats.items) + " items, " +
+                     std::to_string(stats.seconds) + " s running, " + std::to_string(wall) +
+                     " s with the gather" +
+                     (ranks.is_root() && ranks.world_size() > 1
+                          ? ", " + std::to_string(stats.bytes_gathered) + " bytes gathered"
+                          : std::string()));
+    ++summary.runs_executed;
+    if (!ranks.is_root()) continue;
+    raw->close();
 
     const CellCosts costs{static_cast<std::int64_t>(loaded.model.config.h_cycles) *
                               (loaded.model.config.l_cycles + 1),
@@ -332,19 +460,18 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv)
           cell_figures(outcomes, truth, aggregators, {cell.width, cell.depth}, costs);
       record.update(figures);
       record["timing"] = cell.derived ? nlohmann::json(nullptr) : run_timing(outcomes, wall, figures);
-      cells.write(record);
+      cells->write(record);
     }
     if (entropy_run.at({planned.model, planned.halting}) == run &&
         !done.contains(entropy_key(planned.name))) {
-      cells.write({{"type", "entropy"}, {"model", loaded.source.name},
-                   {"halting", planned.halting}, {"source_run", planned.name},
-                   {"width", planned.width},
-                   {"entropy_bits", entropy_by_depth(outcomes, planned.depth)}});
+      cells->write({{"type", "entropy"}, {"model", loaded.source.name},
+                    {"halting", planned.halting}, {"source_run", planned.name},
+                    {"width", planned.width},
+                    {"entropy_bits", entropy_by_depth(outcomes, planned.depth)}});
     }
     progress.finish_run(wall);
-    ++summary.runs_executed;
   }
-  cells.close();
+  if (cells) cells->close();
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
   return summary;

@@ -7,7 +7,14 @@
 // OUTPUT/runs/<run>.jsonl. Rerunning with the same OUTPUT resumes: cells already on file are
 // kept and only runs with missing cells execute again; a different config is refused unless
 // `overwrite` asks to start over. docs/reports.md describes the records.
+//
+// Under mpirun or srun every rank plans the same sweep and runs its share of each run's
+// (puzzle, trajectory) items (engine/distributed_run.h); rank 0 alone reads and writes the
+// output directory, decides what a resume still has to run and tells the other ranks.
+// With `shard: I/N` only a share of the runs executes, into OUTPUT/shards/I-of-N; a sweep
+// without a shard on the same OUTPUT merges the shards' cells first (docs/distributed.md).
 #include "config/sweep_config.h"
+#include "distributed/communicator.h"
 
 namespace gram::sweep {
 
@@ -19,6 +26,7 @@ struct SweepSummary {
   std::string cells_path;
 };
 
-SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv);
+SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
+                       dist::Communicator& communicator);
 
 }  // namespace gram::sweep

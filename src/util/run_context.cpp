@@ -46,7 +46,7 @@ std::string shell_quote(const std::string& argument) {
 const std::vector<std::string>& behaviour_environment_variables() {
   static const std::vector<std::string> names = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                                  "OPENBLAS_CORETYPE", "CUDA_VISIBLE_DEVICES",
-                                                 "GRAM_LOG"};
+                                                 "GRAM_LOG", "GRAM_LOG_DIR"};
   return names;
 }
 

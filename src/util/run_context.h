@@ -26,7 +26,8 @@ struct RunContext {
   std::map<std::string, std::string> environment;  // those of the list below that are set
 };
 
-// OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, CUDA_VISIBLE_DEVICES, GRAM_LOG.
+// OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, CUDA_VISIBLE_DEVICES, GRAM_LOG,
+// GRAM_LOG_DIR (per-rank logs of a distributed run, docs/distributed.md).
 const std::vector<std::string>& behaviour_environment_variables();
 
 RunContext capture_run_context(int argc, char** argv);

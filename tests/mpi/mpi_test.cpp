@@ -1,0 +1,173 @@
+// `gram sweep` and `gram run` under mpirun: 2 and 3 ranks give the single process's results
+// (timing and world size aside), an error on a rank ends the job with the rank named, and a
+// rank killed mid-sweep ends the job in bounded time, leaving finished cells that a resume
+// completes. Skipped, with the reason, without mpirun or in a build without GRAM_MPI.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <string>
+#include <thread>
+
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/cli_fixture.h"
+#include "common/distributed_results.h"
+
+namespace {
+
+using namespace gram::testing;
+
+class Mpi : public GramCli {
+ protected:
+  void SetUp() override {
+    GramCli::SetUp();
+    if (!GRAM_HAS_MPI) GTEST_SKIP() << "this build has no MPI (GRAM_MPI=OFF)";
+    mpirun_ = find_program("mpirun");
+    if (mpirun_.empty()) GTEST_SKIP() << "mpirun is not on PATH (Debian: openmpi-bin)";
+    const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+    ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
+    ASSERT_EQ(run("generate --task sudoku:4 --count 8 --seed 9 --output " + path("p.txt")).status, 0);
+  }
+  // mpirun as root on a machine with fewer cores than ranks, every process started here.
+  std::string mpi(int ranks, const std::string& arguments, const std::string& log_dir = "") const {
+    return (log_dir.empty() ? "" : "GRAM_LOG_DIR=" + log_dir + " ") + mpirun_ +
+           " --oversubscribe --allow-run-as-root --bind-to none -np " + std::to_string(ranks) +
+           " " + GRAM_EXECUTABLE + " " + arguments;
+  }
+  std::string sweep(const std::string& output, const std::string& puzzles = "p.txt",
+                    const std::string& budgets = "2,4,8") const {
+    return "sweep --models tiny=" + path("m.safetensors") + " --puzzles " + path(puzzles) +
+           " --output " + path(output) + " --budgets " + budgets +
+           " --fixed_depth 2 --halting off,on --threads 1";
+  }
+  std::string mpirun_;
+};
+
+TEST_F(Mpi, SweepOnTwoAndThreeRanksEqualsOneProcess) {
+  const Command single = run(sweep("one"));
+  ASSERT_EQ(single.status, 0) << single.output;
+  for (int ranks : {2, 3}) {
+    const std::string output = "ranks" + std::to_string(ranks);
+    const Shell job = shell(mpi(ranks, sweep(output)));
+    ASSERT_EQ(job.status, 0) << job.output;
+    EXPECT_EQ(comparable_sweep(path(output)), comparable_sweep(path("one"))) << ranks << " ranks";
+    EXPECT_EQ(raw_runs(path(output)), raw_runs(path("one"))) << ranks << " ranks";
+    const auto records = complete_records(path(output) + "/cells.jsonl");
+    EXPECT_EQ(records.front()["world_size"], ranks);
+    // Rank 0 alone reports: one summary line, not one per rank.
+    std::size_t summaries = 0;
+    for (std::size_t at = 0; (at = job.output.find("runs executed", at)) != std::string::npos; ++at) {
+      ++summaries;
+    }
+    EXPECT_EQ(summaries, 1u) << job.output;
+  }
+  EXPECT_EQ(complete_records(path("one") + "/cells.jsonl").front()["world_size"], 1);
+}
+
+TEST_F(Mpi, RunOnTwoAndThreeRanksEqualsOneProcess) {
+  const std::string arguments = "run --model " + path("m.safetensors") + " --puzzles " +
+                                path("p.txt") + " --width 5 --depth 6 --halting true --threads 1";
+  ASSERT_EQ(run(arguments + " --output " + path("one.jsonl")).status, 0);
+  for (int ranks : {2, 3}) {
+    const std::string output = path("ranks" + std::to_string(ranks) + ".jsonl");
+    const Shell job = shell(mpi(ranks, arguments + " --output " + output));
+    ASSERT_EQ(job.status, 0) << job.output;
+    EXPECT_EQ(comparable_run(output), comparable_run(path("one.jsonl"))) << ranks << " ranks";
+    EXPECT_EQ(complete_records(output).front()["world_size"], ranks);
+  }
+}
+
+TEST_F(Mpi, ErrorOnARankEndsTheJobNamingRankAndHost) {
+  write("taken.jsonl", "{}\n");
+  const auto start = std::chrono::steady_clock::now();
+  const Shell job = shell("timeout 120 " + mpi(2, "run --model " + path("m.safetensors") +
+                                                      " --puzzles " + path("p.txt") +
+                                                      " --output " + path("taken.jsonl")));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_NE(job.status, 0) << job.output;
+  EXPECT_NE(job.status, 124) << "the job hung: " << job.output;
+  EXPECT_LT(seconds, 60.0);
+  EXPECT_TRUE(std::regex_search(job.output, std::regex("gram: error: rank 0 on [^:]+: .*taken\\.jsonl: exists")))
+      << job.output;
+}
+
+TEST_F(Mpi, KilledRankEndsTheJobAndResumeCompletesTheSweep) {
+  ASSERT_EQ(run("generate --task sudoku:4 --count 60 --seed 3 --output " + path("many.txt")).status, 0);
+  const std::string arguments = sweep("killed", "many.txt", "2,4,8,16");
+  const std::string logs = path("logs");
+  const std::string job_output = path("job.out");
+
+  const pid_t job = ::fork();
+  ASSERT_GE(job, 0);
+  if (job == 0) {
+    ::setpgid(0, 0);
+    const std::string command = mpi(2, arguments, logs) + " > " + job_output + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Once rank 0 has written the first run's cells, SIGKILL rank 1 (its pid is in its log).
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  pid_t victim = 0;
+  int status = 0;
+  bool exited = false;
+  while (seconds() < 120 && victim == 0 && !exited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    exited = ::waitpid(job, &status, WNOHANG) == job;
+    if (complete_records(path("killed") + "/cells.jsonl").size() < 2) continue;
+    std::ifstream log(logs + "/rank-1.log");
+    std::string line;
+    std::getline(log, line);
+    std::smatch found;
+    if (std::regex_search(line, found, std::regex("pid ([0-9]+)"))) {
+      victim = static_cast<pid_t>(std::stoi(found[1]));
+    }
+  }
+  ASSERT_FALSE(exited) << "the sweep ended before a rank could be killed; make it larger";
+  ASSERT_NE(victim, 0) << "no cells or no rank-1 log after " << seconds() << " s";
+  ASSERT_EQ(::kill(victim, SIGKILL), 0);
+  const double killed_at = seconds();
+  while (!exited && seconds() < killed_at + 60) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    exited = ::waitpid(job, &status, WNOHANG) == job;
+  }
+  if (!exited) {
+    ::kill(-job, SIGKILL);
+    ::waitpid(job, &status, 0);
+  }
+  ASSERT_TRUE(exited) << "the job did not end within 60 s of a rank's death";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0) << "status " << status;
+  std::ifstream text(job_output);
+  std::stringstream message;
+  message << text.rdbuf();
+  EXPECT_NE(message.str().find("exited on signal 9"), std::string::npos) << message.str();
+
+  // Finished cells are on disk and parse; the rest of the plan is missing.
+  const auto partial = complete_records(path("killed") + "/cells.jsonl");
+  ASSERT_GE(partial.size(), 2u);
+  EXPECT_EQ(partial.front()["type"], "context");
+
+  // A resume on two ranks completes the sweep, equal to a single process's.
+  const Shell resumed = shell(mpi(2, arguments));
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("from an earlier attempt"), std::string::npos) << resumed.output;
+  EXPECT_EQ(resumed.output.find(" 0 from an earlier attempt"), std::string::npos) << resumed.output;
+  ASSERT_EQ(run(arguments + " --output " + path("whole")).status, 0);
+  auto sorted = [](std::vector<nlohmann::json> records) {
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a.dump() < b.dump(); });
+    return records;
+  };
+  // The resumed file holds the same records; only their order can differ (resumed runs last).
+  EXPECT_EQ(sorted(comparable_sweep(path("killed"))), sorted(comparable_sweep(path("whole"))));
+}
+
+}  // namespace

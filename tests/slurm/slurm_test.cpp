@@ -1,0 +1,119 @@
+// The project's sbatch scripts on a real one-node Slurm cluster started for this suite
+// (tests/slurm/local_cluster.sh: munged with a generated key, slurmctld and slurmd with a
+// generated slurm.conf, all under a temporary directory and stopped afterwards). The MPI sweep
+// script on 2 ranks and the job array with its final merging pass must both give the cells of
+// a single-process sweep. Skipped, with the reason, where the cluster cannot start (not root,
+// Slurm or munge not installed) or the build has no MPI.
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/cli_fixture.h"
+#include "common/distributed_results.h"
+
+namespace {
+
+using namespace gram::testing;
+
+class Slurm : public GramCli {
+ protected:
+  static void SetUpTestSuite() {
+    cluster_ = fs::temp_directory_path() / ("gram_slurm_" + std::to_string(::getpid()));
+    fs::remove_all(cluster_);
+    if (!GRAM_HAS_MPI) {
+      skip_reason_ = "this build has no MPI (GRAM_MPI=OFF)";
+      return;
+    }
+    const Shell started = shell("bash " + script() + " start " + cluster_.string() + " " +
+                                std::to_string(::getpid()));
+    if (started.status != 0) {
+      skip_reason_ = "no local Slurm cluster: " + started.output;
+      return;
+    }
+    ::setenv("SLURM_CONF", (cluster_ / "slurm.conf").c_str(), 1);
+  }
+  static void TearDownTestSuite() {
+    if (fs::exists(cluster_)) shell("bash " + script() + " stop " + cluster_.string());
+    fs::remove_all(cluster_);
+    ::unsetenv("SLURM_CONF");
+  }
+  static std::string script() {
+    return std::string(GRAM_SOURCE_DIR) + "/tests/slurm/local_cluster.sh";
+  }
+
+  void SetUp() override {
+    GramCli::SetUp();
+    if (!skip_reason_.empty()) GTEST_SKIP() << skip_reason_;
+    const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+    ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
+    ASSERT_EQ(run("generate --task sudoku:4 --count 8 --seed 9 --output " + path("p.txt")).status, 0);
+    write("sweep.yaml", "models: [tiny=" + path("m.safetensors") + "]\npuzzles: " + path("p.txt") +
+                            "\nbudgets: [2, 4, 8]\nfixed_depth: 2\nhalting: [off, on]\n");
+    const Command single = run("sweep --config " + path("sweep.yaml") + " --threads 1 --output " +
+                               path("single"));
+    ASSERT_EQ(single.status, 0) << single.output;
+  }
+
+  // sbatch options and environment shared by the tests: this cluster's partition, one core per
+  // rank, the job's files in this test's directory.
+  std::string submit_environment(const std::string& output) const {
+    return "cd " + dir_.string() + " && GRAM=" + GRAM_EXECUTABLE + " SWEEP_CONFIG=" +
+           path("sweep.yaml") + " OUTPUT=" + path(output) + " LOG_ROOT=" + path("logs") + " ";
+  }
+  static std::string job_options() {
+    return "--wait --partition=debug --cpus-per-task=1 --time=00:05:00 ";
+  }
+
+  // The job's output files, for failure messages.
+  std::string job_outputs() const {
+    std::string text;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      if (entry.path().extension() != ".out") continue;
+      std::ifstream file(entry.path());
+      text += "== " + entry.path().filename().string() + "\n" +
+              std::string(std::istreambuf_iterator<char>(file), {});
+    }
+    return text;
+  }
+
+  static inline fs::path cluster_;
+  static inline std::string skip_reason_;
+};
+
+TEST_F(Slurm, MpiSweepScriptOnTwoRanksEqualsOneProcess) {
+  const Shell job = shell(submit_environment("mpi") + "sbatch " + job_options() +
+                          "--nodes=1 --ntasks-per-node=2 " + GRAM_SOURCE_DIR +
+                          "/slurm/sweep-cpu.sbatch");
+  ASSERT_EQ(job.status, 0) << job.output << job_outputs();
+  EXPECT_EQ(comparable_sweep(path("mpi")), comparable_sweep(path("single"))) << job_outputs();
+  EXPECT_EQ(raw_runs(path("mpi")), raw_runs(path("single")));
+  EXPECT_EQ(complete_records(path("mpi") + "/cells.jsonl").front()["world_size"], 2);
+  // One log per rank, in a directory named by job.
+  int rank_logs = 0;
+  for (const auto& job_logs : fs::directory_iterator(path("logs"))) {
+    EXPECT_NE(job_logs.path().filename().string().find("gram-sweep-cpu-"), std::string::npos);
+    for (const auto& log : fs::directory_iterator(job_logs.path())) {
+      rank_logs += log.path().filename().string().starts_with("rank-") ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(rank_logs, 2);
+}
+
+TEST_F(Slurm, JobArrayAndFinalPassEqualOneProcess) {
+  const Shell submitted =
+      shell(submit_environment("array") + "bash " + GRAM_SOURCE_DIR + "/slurm/submit-array.sh 2 " +
+            job_options());
+  ASSERT_EQ(submitted.status, 0) << submitted.output << job_outputs();
+  // Each task ran its share; the final pass only merged.
+  EXPECT_TRUE(fs::exists(path("array") + "/shards/0-of-2/cells.jsonl")) << job_outputs();
+  EXPECT_TRUE(fs::exists(path("array") + "/shards/1-of-2/cells.jsonl")) << job_outputs();
+  EXPECT_NE(job_outputs().find("0 runs executed"), std::string::npos) << job_outputs();
+  EXPECT_EQ(comparable_sweep(path("array")), comparable_sweep(path("single"))) << job_outputs();
+  EXPECT_EQ(raw_runs(path("array")), raw_runs(path("single")));
+}
+
+}  // namespace
