@@ -132,7 +132,8 @@ nlohmann::json raw_puzzle_record(const tasks::Puzzle& puzzle, const engine::Puzz
 
 
 // The records of a sweep's cells.jsonl after checking that it belongs to this sweep.
-std::vector<nlohmann::json> read_sweep_records(const std::string& path, const std::string& plan_hash) {
+std::vector<nlohmann::json> read_sweep_records(const std::string& path,
+                                               const std::string& plan_hash) {
   auto records = read_jsonl(path);
   if (records.empty() || records.front().value("type", "") != "context") {
     throw Error(path + ": no context record on its first line; not a sweep's results "
@@ -345,7 +346,8 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
 
     // A sweep over the whole plan first takes in what shards of it (job array tasks) finished.
     if (shard.count == 1 && fs::exists(directory / "shards")) {
-      const int merged = merge_shards(directory, plan_hash, plan, models, entropy_run, done, *cells);
+      const int merged =
+          merge_shards(directory, plan_hash, plan, models, entropy_run, done, *cells);
       if (merged > 0) {
         std::fprintf(stderr, "sweep: merged %d records from %s\n", merged,
                      (directory / "shards").c_str());

@@ -69,5 +69,20 @@ TEST_F(LauncherEnvironment, LaunchersAreRecognisedByTheirVariables) {
   EXPECT_FALSE(detect_launch().wants_mpi);
 }
 
+TEST_F(LauncherEnvironment, MultiRankLaunchWithoutMpiIsRefused) {
+  if (mpi_available()) GTEST_SKIP() << "this build has MPI; the refusal is for builds without";
+  ::setenv("OMPI_COMM_WORLD_SIZE", "2", 1);
+  try {
+    make_communicator(nullptr, nullptr);
+    ADD_FAILURE() << "a 2-rank launch ran without MPI";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find("this build has no MPI"), std::string::npos)
+        << error.what();
+  }
+  // One rank needs no MPI.
+  ::setenv("OMPI_COMM_WORLD_SIZE", "1", 1);
+  EXPECT_EQ(make_communicator(nullptr, nullptr)->kind(), "single");
+}
+
 }  // namespace
 }  // namespace gram::dist

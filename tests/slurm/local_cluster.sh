@@ -29,8 +29,6 @@ stop() {
     [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true
     rm -f "$dir/$name.pid"
   done
-  # Job steps a killed slurmd left behind (slurmstepd and the ranks it started).
-  pkill -9 -f "slurmstepd.*$dir" 2>/dev/null || true
 }
 
 if [[ $action == stop ]]; then
