@@ -14,19 +14,23 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/vector_math.h"
 #include "util/error.h"
 
 namespace gram::backend {
 namespace {
 
-inline float silu_of(float x) { return x / (1.0f + std::exp(-x)); }
+inline float silu_of(float x) { return fast_silu(x); }
 inline float softplus_of(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
 class CpuBackend final : public Backend {
  public:
   explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_num_procs()) {
     omp_set_num_threads(threads_);
-    openblas_set_num_threads(threads_);
+    // One thread pool, OpenMP's: GEMM tiles are spread over it (see linear) and OpenBLAS runs
+    // single-threaded inside each. Two pools (OpenBLAS's pthreads and OpenMP's) take turns
+    // spinning on the same cores, which on a small or shared machine costs more than the work.
+    openblas_set_num_threads(1);
   }
 
   std::string name() const override { return "cpu"; }
@@ -63,24 +67,36 @@ class CpuBackend final : public Backend {
     // OpenBLAS picks its kernel (and so the order of a dot product's additions) by the matrix
     // height, so one row's result would depend on how many rows share the call: on the batch
     // size, the rank count, the other puzzles. Calling it on tiles of exactly kTileRows rows
-    // (the last one padded) makes every row's result depend on that row alone.
-    const int full_rows = rows / kTileRows * kTileRows;
-    for (int first = 0; first < full_rows; first += kTileRows) {
-      tile_product(kTileRows, out, in, x + static_cast<std::size_t>(first) * x_stride, x_stride,
-                   w, bias, y + static_cast<std::size_t>(first) * out);
+    // (the last one padded) makes every row's result depend on that row alone. The tiles are
+    // independent, so they are also the unit of parallel work.
+    const int full_tiles = rows / kTileRows;
+    const int tail = rows - full_tiles * kTileRows;
+    const int tiles = full_tiles + (tail > 0 ? 1 : 0);
+    if (tail > 0) {
+      // (kTileRows, in) and (kTileRows, out) scratch for the last, partial tile. Its padding rows
+      // keep whatever finite values an earlier call left (zeros at first): rows are independent,
+      // so they cannot reach the kept rows, and they need no clearing per call.
+      tail_x_.resize(std::max(tail_x_.size(), static_cast<std::size_t>(kTileRows) * in));
+      tail_y_.resize(std::max(tail_y_.size(), static_cast<std::size_t>(kTileRows) * out));
+      for (int row = 0; row < tail; ++row) {
+        std::memcpy(tail_x_.data() + static_cast<std::size_t>(row) * in,
+                    x + static_cast<std::size_t>(full_tiles * kTileRows + row) * x_stride,
+                    sizeof(float) * in);
+      }
     }
-    const int tail = rows - full_rows;
-    if (tail == 0) return;
-    // (kTileRows, in) and (kTileRows, out) scratch; rows past `tail` are zero and discarded.
-    tail_x_.assign(static_cast<std::size_t>(kTileRows) * in, 0.0f);
-    tail_y_.resize(static_cast<std::size_t>(kTileRows) * out);
-    for (int row = 0; row < tail; ++row) {
-      std::memcpy(tail_x_.data() + static_cast<std::size_t>(row) * in,
-                  x + static_cast<std::size_t>(full_rows + row) * x_stride, sizeof(float) * in);
+#pragma omp parallel for schedule(dynamic, 1) if (tiles > 1)
+    for (int tile = 0; tile < tiles; ++tile) {
+      const std::size_t first = static_cast<std::size_t>(tile) * kTileRows;
+      if (tile < full_tiles) {
+        tile_product(kTileRows, out, in, x + first * x_stride, x_stride, w, bias, y + first * out);
+      } else {
+        tile_product(kTileRows, out, in, tail_x_.data(), in, w, bias, tail_y_.data());
+      }
     }
-    tile_product(kTileRows, out, in, tail_x_.data(), in, w, bias, tail_y_.data());
-    std::memcpy(y + static_cast<std::size_t>(full_rows) * out, tail_y_.data(),
-                sizeof(float) * tail * out);
+    if (tail > 0) {
+      std::memcpy(y + static_cast<std::size_t>(full_tiles) * kTileRows * out, tail_y_.data(),
+                  sizeof(float) * tail * out);
+    }
   }
 
   void add(std::size_t count, const float* a, const float* b, const float* c,
@@ -117,13 +133,14 @@ class CpuBackend final : public Backend {
       const float* gate = gate_up + static_cast<std::size_t>(row) * 2 * hidden;
       const float* up = gate + hidden;
       float* result = out + static_cast<std::size_t>(row) * hidden;
+#pragma omp simd
       for (int i = 0; i < hidden; ++i) result[i] = silu_of(gate[i]) * up[i];
     }
   }
 
   void silu(std::size_t count, float* x) override {
     const auto n = static_cast<std::ptrdiff_t>(count);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (std::ptrdiff_t i = 0; i < n; ++i) x[i] = silu_of(x[i]);
   }
 

@@ -27,7 +27,9 @@ struct RunContext {
 };
 
 // OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, CUDA_VISIBLE_DEVICES, GRAM_LOG,
-// GRAM_LOG_DIR (per-rank logs of a distributed run, docs/distributed.md).
+// GRAM_LOG_DIR (per-rank logs of a distributed run, docs/distributed.md), OMP_WAIT_POLICY and
+// GOMP_SPINCOUNT (src/cli/thread_wait_policy.h), GRAM_CUDA_MATH (the CUDA backend's GEMM
+// arithmetic), GRAM_PYTHON (the report's plotting interpreter).
 const std::vector<std::string>& behaviour_environment_variables();
 
 RunContext capture_run_context(int argc, char** argv);

@@ -1,0 +1,99 @@
+// gram bench: whole-model throughput at a list of widths and depths, verified first
+// (src/throughput/throughput_bench.h), as a Markdown table and optionally JSON with a context block.
+#include <cstdio>
+
+#include "backend/backend.h"
+#include "cli/commands.h"
+#include "config/bench_config.h"
+#include "model/weights.h"
+#include "sweep/gemm_peak.h"
+#include "tasks/task.h"
+#include "throughput/throughput_bench.h"
+#include "util/error.h"
+#include "util/jsonl_writer.h"
+#include "util/run_context.h"
+
+namespace gram::cli {
+namespace {
+
+int bench_command(const CommandContext& command) {
+  config::BenchConfig bench;
+  if (!config::apply_command_line(bench, command.arguments, config::bench_config_fields(),
+                                  "gram bench")) {
+    std::printf("usage: gram bench [--config FILE] [--set key=value] [--<key> value]...\n%s",
+                config::fields_help_text(config::bench_config_fields()).c_str());
+    return 0;
+  }
+  config::validate(bench);
+  const model::Model model = model::load_model(bench.model);
+  const auto task = tasks::make_task(tasks::TaskSpec::parse(model.config.task));
+  std::vector<tasks::Puzzle> puzzles;
+  if (bench.puzzles.empty()) {
+    tasks::GenerateOptions options;
+    options.count = bench.puzzle_count;
+    options.seed = bench.seed + 1;
+    puzzles = task->generate(options);
+  } else {
+    puzzles = task->read_file(bench.puzzles);
+    if (static_cast<int>(puzzles.size()) > bench.puzzle_count) puzzles.resize(bench.puzzle_count);
+  }
+
+  auto backend = backend::make_backend(bench.backend, bench.threads);
+  auto reference = backend::make_cpu_backend(bench.threads);
+  sweep::GemmPeak peak;
+  if (bench.peak_gflops == "measured") {
+    peak = sweep::measure_gemm_peak(*backend);
+  } else {
+    peak = {config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9, "configured"};
+  }
+
+  std::vector<throughput::BenchCase> cases;
+  for (int depth : config::parse_positive_list("depths", bench.depths)) {
+    for (int width : config::parse_positive_list("widths", bench.widths)) {
+      cases.push_back({width, depth});
+    }
+  }
+  throughput::BenchSettings settings{bench.warmup, bench.repetitions, bench.seed,
+                                     peak.flops_per_s};
+  const auto rows =
+      throughput::run_throughput_bench(model, *task, puzzles, *backend, *reference, cases, settings);
+
+  const model::FlopCounts flops = model::count_flops(model.config);
+  std::printf("model %s: %lld parameters, %.4g FLOPs per step; backend %s\n", bench.model.c_str(),
+              static_cast<long long>(model::count_parameters(model.config)), flops.per_step,
+              backend->describe().c_str());
+  std::printf("peak %.2f GFLOP/s (%s); %d puzzles per batch, %d warm-up + %d timed repetitions, "
+              "medians\n\n%s",
+              peak.flops_per_s / 1e9, peak.source.c_str(), static_cast<int>(puzzles.size()),
+              bench.warmup, bench.repetitions, throughput::format_table(rows, true).c_str());
+
+  int wrong = 0;
+  for (const auto& row : rows) wrong += row.wrong;
+  if (!bench.output.empty()) {
+    nlohmann::json record = to_json(capture_run_context(command.argc, command.argv));
+    record["type"] = "bench";
+    record["config"] = config::to_json(bench);
+    record["backend"] = backend->describe();
+    record["model"] = {{"path", bench.model},
+                       {"parameters", model::count_parameters(model.config)},
+                       {"flops_per_step", flops.per_step}};
+    record["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
+    record["rows"] = nlohmann::json::array();
+    for (const auto& row : rows) record["rows"].push_back(throughput::to_json(row));
+    JsonlWriter writer(bench.output, true);
+    writer.write(record);
+    writer.close();
+    std::printf("\nresults: %s\n", bench.output.c_str());
+  }
+  if (wrong > 0) {
+    throw Error(std::to_string(wrong) + " trajectories differ from the CPU reference run: the "
+                                        "timings above are of wrong answers");
+  }
+  return 0;
+}
+
+}  // namespace
+
+GRAM_REGISTER_COMMAND("bench", "verified throughput at a list of widths and depths", bench_command);
+
+}  // namespace gram::cli
