@@ -26,7 +26,7 @@ GemmPeak measure_gemm_peak(backend::Backend& backend, int n, int repetitions) {
     if (repetition > 0) best = std::max(best, 2.0 * n * n * static_cast<double>(n) / seconds);
   }
   return {best, "measured: best of " + std::to_string(repetitions) + " fp32 GEMMs " +
-                    std::to_string(n) + "^3 on the sweep's backend (" + backend.describe() + ")"};
+                    std::to_string(n) + "^3 on the backend (" + backend.describe() + ")"};
 }
 
 }  // namespace gram::sweep
