@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "util/thread_wait_policy.h"
 
 namespace {
 
@@ -305,4 +306,11 @@ BENCHMARK(BM_DecodeAndHash)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  gram::apply_default_thread_wait_policy(argv);  // as gram itself (util/thread_wait_policy.h)
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "cli/thread_wait_policy.h"
+#include "util/thread_wait_policy.h"
 #include "distributed/communicator.h"
 #include "engine/distributed_run.h"
 #include "util/error.h"
@@ -36,7 +36,7 @@ void print_usage(std::FILE* stream) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gram::cli::apply_default_thread_wait_policy(argv);
+  gram::apply_default_thread_wait_policy(argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage(stdout);
     return argc < 2 ? 2 : 0;

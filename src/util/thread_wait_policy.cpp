@@ -1,10 +1,10 @@
-#include "cli/thread_wait_policy.h"
+#include "util/thread_wait_policy.h"
 
 #include <unistd.h>
 
 #include <cstdlib>
 
-namespace gram::cli {
+namespace gram {
 
 void apply_default_thread_wait_policy(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr || std::getenv("GOMP_SPINCOUNT") != nullptr) {
@@ -15,4 +15,4 @@ void apply_default_thread_wait_policy(char** argv) {
   // Only reached if the exec failed (no /proc): run on with libgomp's default policy.
 }
 
-}  // namespace gram::cli
+}  // namespace gram

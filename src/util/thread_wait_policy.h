@@ -10,8 +10,8 @@
 // OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set, gram sets OMP_WAIT_POLICY=passive and executes
 // itself again (same process id, arguments and environment otherwise). Setting either variable
 // keeps the user's choice; both are echoed into every result file's context block.
-namespace gram::cli {
+namespace gram {
 
 void apply_default_thread_wait_policy(char** argv);
 
-}  // namespace gram::cli
+}  // namespace gram
