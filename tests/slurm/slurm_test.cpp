@@ -1,16 +1,18 @@
 // The project's sbatch scripts on a real one-node Slurm cluster started for this suite
 // (tests/slurm/local_cluster.sh: munged with a generated key, slurmctld and slurmd with a
 // generated slurm.conf, all under a temporary directory and stopped afterwards). The MPI sweep
-// script on 2 ranks and the job array with its final merging pass must both give the cells of
-// a single-process sweep. Skipped, with the reason, where the cluster cannot start (not root,
+// script on 2 ranks, the job array with its final merging pass, and a job requeued mid-sweep
+// must all give the cells of a single-process sweep. Skipped, with the reason, where the cluster cannot start (not root,
 // Slurm or munge not installed) or the build has no MPI.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "common/cli_fixture.h"
 #include "common/distributed_results.h"
@@ -114,6 +116,60 @@ TEST_F(Slurm, JobArrayAndFinalPassEqualOneProcess) {
   EXPECT_NE(job_outputs().find("0 runs executed"), std::string::npos) << job_outputs();
   EXPECT_EQ(comparable_sweep(path("array")), comparable_sweep(path("single"))) << job_outputs();
   EXPECT_EQ(raw_runs(path("array")), raw_runs(path("single")));
+}
+
+TEST_F(Slurm, RequeuedJobResumesTheSweep) {
+  // Large enough that the job is still running after its first run's cells are on file.
+  ASSERT_EQ(run("generate --task sudoku:4 --count 80 --seed 3 --output " + path("many.txt")).status, 0);
+  write("big.yaml", "models: [tiny=" + path("m.safetensors") + "]\npuzzles: " + path("many.txt") +
+                        "\nbudgets: [4, 8, 16]\nfixed_depth: 4\nhalting: [off]\n");
+  const Shell submitted = shell(
+      "cd " + dir_.string() + " && GRAM=" + GRAM_EXECUTABLE + " SWEEP_CONFIG=" + path("big.yaml") +
+      " OUTPUT=" + path("requeued") + " LOG_ROOT=" + path("logs") +
+      " sbatch --parsable --partition=debug --cpus-per-task=1 --nodes=1 --ntasks-per-node=2 " +
+      GRAM_SOURCE_DIR + "/slurm/sweep-cpu.sbatch");
+  ASSERT_EQ(submitted.status, 0) << submitted.output;
+  const std::string job = submitted.output.substr(0, submitted.output.find_first_of(";\n"));
+
+  const auto start = std::chrono::steady_clock::now();
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  while (complete_records(path("requeued") + "/cells.jsonl").size() < 2 && seconds() < 60) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_GE(complete_records(path("requeued") + "/cells.jsonl").size(), 2u) << job_outputs();
+  // Requeue (what a preemption or node failure does), then lift Slurm's two-minute hold on
+  // requeued jobs so the test need not wait for it.
+  const Shell requeue = shell("scontrol requeue " + job);
+  ASSERT_EQ(requeue.status, 0) << requeue.output;
+  for (int attempt = 0; attempt < 150; ++attempt) {
+    // The hold is set when the job is pending again, after its old step has ended.
+    if (shell("squeue -h -o %T -j " + job).output.starts_with("PENDING")) {
+      const Shell lifted = shell("scontrol update JobId=" + job + " StartTime=now");
+      ASSERT_EQ(lifted.status, 0) << lifted.output;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  while (seconds() < 150 && !shell("squeue -h -j " + job).output.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  ASSERT_TRUE(shell("squeue -h -j " + job).output.empty()) << "job still queued\n" << job_outputs();
+
+  const std::string outputs = job_outputs();
+  EXPECT_NE(outputs.find("(restart 1)"), std::string::npos) << outputs;
+  EXPECT_NE(outputs.find("from an earlier attempt"), std::string::npos) << outputs;
+  EXPECT_EQ(outputs.find(" 0 from an earlier attempt"), std::string::npos) << outputs;
+  const Command single = run("sweep --config " + path("big.yaml") + " --threads 1 --output " +
+                             path("big-single"));
+  ASSERT_EQ(single.status, 0) << single.output;
+  auto sorted = [](std::vector<nlohmann::json> records) {
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a.dump() < b.dump(); });
+    return records;
+  };
+  EXPECT_EQ(sorted(comparable_sweep(path("requeued"))), sorted(comparable_sweep(path("big-single"))));
 }
 
 }  // namespace
