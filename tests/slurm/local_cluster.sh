@@ -49,12 +49,18 @@ chmod 400 "$dir/munge/munge.key"
 munged --force --key-file="$dir/munge/munge.key" --socket="$dir/munge/munge.socket" \
   --pid-file="$dir/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/seed"
 
-# Free ports for this cluster (a real slurmctld may hold the defaults, 6817 and 6818).
-read -r ctld_port slurmd_port < <(python3 -c '
-import socket
-s = [socket.socket() for _ in range(2)]
-for x in s: x.bind(("", 0))
-print(*[x.getsockname()[1] for x in s])')
+# Free ports for this cluster (a real slurmctld may hold the defaults, 6817 and 6818): random
+# ones that nothing answers on.
+free_port() {
+  local port
+  while true; do
+    port=$((20000 + RANDOM % 30000))
+    (exec 3<> "/dev/tcp/127.0.0.1/$port") 2> /dev/null || { echo "$port"; return; }
+  done
+}
+ctld_port=$(free_port)
+slurmd_port=$(free_port)
+while [[ $slurmd_port == "$ctld_port" ]]; do slurmd_port=$(free_port); done
 
 # More CPUs than the machine has (config_overrides), so that jobs of 3 ranks fit on 2 cores.
 cat > "$dir/slurm.conf" <<CONF
