@@ -11,8 +11,8 @@ out=results/demo-sweep
 # The shipped models of the demo task that are present (models/README.md lists them); the
 # deterministic one shows by contrast that width buys nothing without noise.
 models=()
-for name in sudoku6-gram-small sudoku6-trm-small; do
-  [[ -f models/$name.safetensors ]] && models+=("$name=models/$name.safetensors")
+for name in gram-small trm-small gram-large; do
+  [[ -f models/sudoku6-$name.safetensors ]] && models+=("$name=models/sudoku6-$name.safetensors")
 done
 puzzles=models/data/sudoku6-test.txt
 extra=()
@@ -27,7 +27,7 @@ if [[ ${#models[@]} -eq 0 || ! -f $puzzles ]]; then
   models=("untrained=results/untrained-sudoku6.safetensors")
   puzzles=results/sudoku6-demo-puzzles.txt
   out=results/demo-sweep-untrained
-  extra=(--set limit=30 --set "budgets=1,2,4,8,16")
+  extra=(--set limit=30 --set budget_unit=steps --set "budgets=1,2,4,8,16")
 fi
 for entry in "${models[@]}"; do "$gram" info "${entry#*=}" | head -n 3; done
 
