@@ -1,6 +1,7 @@
 // The table behind SweepConfig and its cross-field checks.
 #include "config/sweep_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <set>
@@ -80,6 +81,12 @@ const std::vector<SweepField>& sweep_config_fields() {
       string_field<SweepConfig>("shard", &SweepConfig::shard,
                                 "I/N: run only share I (0-based) of N of the plan's runs, into "
                                 "OUTPUT/shards/I-of-N; a later sweep without shard merges them"),
+      {"training_tokens", "list", "name=count: training tokens per model (from its card)",
+       [](const SweepConfig& c) { return join(c.training_tokens, ","); },
+       [](SweepConfig& c, const std::string& text) {
+         c.training_tokens = parse_list("training_tokens", text);
+       },
+       [](const SweepConfig& c) { return nlohmann::json(c.training_tokens); }},
   };
   return fields;
 }
@@ -106,6 +113,17 @@ std::vector<SweepModel> sweep_models(const SweepConfig& config) {
       }
     }
     models.push_back(model);
+  }
+  for (const auto& entry : config.training_tokens) {
+    const auto equals = entry.find('=');
+    const std::string name = trim(entry.substr(0, equals));
+    auto found = std::find_if(models.begin(), models.end(),
+                              [&](const SweepModel& model) { return model.name == name; });
+    if (equals == std::string::npos || found == models.end()) {
+      throw Error("config: 'training_tokens' entry '" + entry +
+                  "' must be name=count for a model of 'models'");
+    }
+    found->training_tokens = parse_double("training_tokens", trim(entry.substr(equals + 1)), 0.0);
   }
   return models;
 }

@@ -3,6 +3,7 @@
 // of spending them (docs/cli.md, configs/sweep-*.yaml). Built on config_table.h like RunConfig,
 // so YAML, --set, --help and the echo in the results come from one table.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ namespace gram::config {
 struct SweepModel {
   std::string name;
   std::string path;
+  std::optional<double> training_tokens;  // from `training_tokens` (the model card)
 };
 
 struct SweepConfig {
@@ -39,6 +41,9 @@ struct SweepConfig {
   // OUTPUT/shards/I-of-N (a Slurm job array, one share per task); a later sweep without a
   // shard on the same OUTPUT merges the shares and runs whatever is missing. "" = everything.
   std::string shard;
+  // "name=count" per model: tokens it was trained on (its model card), so the report can also
+  // match models on training + inference compute (science.md s3). Models not named: unknown.
+  std::vector<std::string> training_tokens;
 };
 
 // A share of a sweep's runs: index in [0, count).

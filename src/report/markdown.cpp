@@ -210,6 +210,7 @@ std::string model_section(const ReportTables& tables) {
           ".\n\n";
     return md;
   }
+  if (!tables.total_matched_note.empty()) md += tables.total_matched_note + ".\n\n";
   md += table_header({"halting", "reference", "reference budget", "reference accuracy [95%]",
                       "model", "matched GFLOP/puzzle", "multiplier", "budget used", "best cell",
                       "accuracy [95%]", "McNemar p"});

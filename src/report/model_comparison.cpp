@@ -2,6 +2,7 @@
 // (when the model cards give training tokens) at matched total compute, science.md s3.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <tuple>
@@ -12,6 +13,12 @@
 namespace gram::report {
 
 namespace {
+
+std::string format_flops(double flops) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", flops);
+  return text;
+}
 
 using nlohmann::json;
 
@@ -265,6 +272,18 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
           row["depth"] = choice.cell->depth;
           row.update(accuracy_fields(choice, ""));
           row.update(paired_fields(choice, reference));
+        }
+        if (matched <= 0.0) {
+          // The smaller model's training alone costs more than the reference's training and
+          // inference together: no inference budget, however small, matches it.
+          const std::string line = model.name + "'s training alone (" +
+                                   format_flops(training_flops(model)) + " FLOPs) exceeds " +
+                                   largest->name + "'s training (" +
+                                   format_flops(training_flops(*largest)) +
+                                   " FLOPs) plus its inference here, so no inference budget matches";
+          if (tables.total_matched_note.find(line) == std::string::npos) {
+            tables.total_matched_note += (tables.total_matched_note.empty() ? "" : "; ") + line;
+          }
         }
         table.add(std::move(row));
       }

@@ -67,6 +67,10 @@ std::vector<LoadedModel> load_models(const config::SweepConfig& config,
   return models;
 }
 
+nlohmann::json training_tokens_json(const config::SweepModel& model) {
+  return model.training_tokens ? nlohmann::json(*model.training_tokens) : nlohmann::json(nullptr);
+}
+
 nlohmann::json latency_quantiles(std::vector<double> seconds) {
   return {{"p50", analysis::percentile(seconds, 50)},
           {"p90", analysis::percentile(seconds, 90)},
@@ -333,7 +337,7 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
                                      {"parameters", model::count_parameters(loaded.model.config)},
                                      {"flops_per_application", loaded.flops.per_application},
                                      {"flops_per_step", loaded.flops.per_step},
-                                     {"training_tokens", nullptr}});
+                                     {"training_tokens", training_tokens_json(loaded.source)}});
       }
       nlohmann::json runs = nlohmann::json::array();
       for (const PlannedRun& run : plan.runs) {

@@ -118,6 +118,17 @@ TEST_F(GramSweep, RefusesAChangedConfigUnlessAskedToStartOver) {
   EXPECT_EQ(read_records(path("out") + "/cells.jsonl").front()["seed"], 7);
 }
 
+TEST_F(GramSweep, TrainingTokensFromTheModelCardReachTheContext) {
+  const Command result = run(sweep("out", "--budgets 2 --training_tokens tiny=7.5e6"));
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto context = read_records(path("out") + "/cells.jsonl").front();
+  EXPECT_EQ(context["models"][0]["training_tokens"], 7.5e6);
+  const Command unknown = run(sweep("other", "--budgets 2 --training_tokens huge=1"));
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("'training_tokens' entry 'huge=1' must be name=count"), std::string::npos)
+      << unknown.output;
+}
+
 TEST_F(GramSweep, BadInputIsOneClearLine) {
   struct Case {
     std::string extra;
