@@ -4,27 +4,14 @@
 
 #include <string>
 
-#include "common/cli_fixture.h"
+#include "common/tiny_sweep_fixture.h"
 #include "common/distributed_results.h"
 
 namespace {
 
 using namespace gram::testing;
 
-class GramSweepShards : public GramCli {
- protected:
-  void SetUp() override {
-    GramCli::SetUp();
-    const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
-    ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
-    ASSERT_EQ(run("generate --task sudoku:4 --count 6 --seed 9 --output " + path("p.txt")).status, 0);
-  }
-  std::string sweep(const std::string& output, const std::string& extra = "") const {
-    return "sweep --models tiny=" + path("m.safetensors") + " --puzzles " + path("p.txt") +
-           " --output " + path(output) + " --budgets 2,4,8 --fixed_depth 2 --halting off,on" +
-           " --threads 1 " + extra;
-  }
-};
+using GramSweepShards = TinySweep;
 
 TEST_F(GramSweepShards, SharesMergeIntoTheWholeSweep) {
   ASSERT_EQ(run(sweep("whole")).status, 0);

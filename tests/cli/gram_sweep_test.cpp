@@ -8,28 +8,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/cli_fixture.h"
+#include "common/tiny_sweep_fixture.h"
 
 namespace {
 
 using gram::testing::Command;
-using gram::testing::GramCli;
 using gram::testing::read_records;
 using gram::testing::run;
 
-class GramSweep : public GramCli {
+class GramSweep : public gram::testing::TinySweep {
  protected:
-  void SetUp() override {
-    GramCli::SetUp();
-    const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
-    ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
-    ASSERT_EQ(run("generate --task sudoku:4 --count 6 --seed 9 --output " + path("p.txt")).status, 0);
-  }
-  std::string sweep(const std::string& output, const std::string& extra = "") const {
-    return "sweep --models tiny=" + path("m.safetensors") + " --puzzles " + path("p.txt") +
-           " --output " + path(output) + " --budgets 2,4,8 --fixed_depth 2 --halting off,on" +
-           " --threads 1 " + extra;
-  }
   // The cells of a result directory by identity, without what legitimately differs between
   // two executions (timing) or between planning choices (derived, source_run).
   std::map<std::string, nlohmann::json> cells(const std::string& output) const {
