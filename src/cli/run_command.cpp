@@ -14,6 +14,7 @@
 #include "cli/commands.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
+#include "engine/adaptive_run.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -100,15 +101,25 @@ int run_command(const CommandContext& command) {
   settings.halting = run.halting;
   settings.seed = run.seed;
   engine::Runner runner(recursive, *task, settings);
-  engine::PuzzleCollector collector(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
   engine::RunTotals totals;
   const auto start = std::chrono::steady_clock::now();
-  ranks.run(runner, puzzles, items, {}, [&](engine::TrajectoryResult&& result) {
-    collector.add(std::move(result), [&](engine::PuzzleOutcome&& outcome) {
-      writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
-                                          flops, totals));
+  auto write_puzzle = [&](engine::PuzzleOutcome&& outcome) {
+    writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
+                                        flops, totals));
+  };
+  if (run.adaptive == "none") {
+    engine::PuzzleCollector collector(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
+    ranks.run(runner, puzzles, items, {}, [&](engine::TrajectoryResult&& result) {
+      collector.add(std::move(result), write_puzzle);
     });
-  });
+  } else {
+    engine::AdaptiveSettings adaptive;
+    adaptive.stopping = {engine::parse_stopping_rule(run.adaptive), run.stop_threshold,
+                         run.stop_window};
+    adaptive.round = run.round;
+    adaptive.width = run.width;
+    engine::run_adaptive(ranks, runner, puzzles, adaptive, write_puzzle);
+  }
   if (!ranks.is_root()) return 0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -116,9 +127,10 @@ int run_command(const CommandContext& command) {
   writer->write(summary);
   writer->close();
 
-  std::printf("%lld puzzles x %d trajectories, depth %d%s, %.2f s\n",
-              static_cast<long long>(totals.puzzles), run.width, run.depth,
-              run.halting ? " (halting)" : "", wall);
+  std::printf("%lld puzzles, %lld trajectories (%s %d per puzzle), depth %d%s, %.2f s\n",
+              static_cast<long long>(totals.puzzles), static_cast<long long>(totals.trajectories),
+              run.adaptive == "none" ? "width" : ("adaptive " + run.adaptive + ", at most").c_str(),
+              run.width, run.depth, run.halting ? " (halting)" : "", wall);
   for (const auto& [name, accuracy] : summary["accuracy"].items()) {
     std::printf("  %-14s accuracy %.4f\n", name.c_str(), accuracy.get<double>());
   }

@@ -100,6 +100,22 @@ Field<Config> uint64_field(std::string name, std::uint64_t Config::*member, std:
 }
 
 template <class Config>
+Field<Config> double_field(std::string name, double Config::*member, double minimum,
+                           std::string help) {
+  return {name, "number", std::move(help),
+          [member](const Config& c) {
+            std::string text = std::to_string(c.*member);
+            text.erase(text.find_last_not_of('0') + 1);  // "0.950000" -> "0.95"
+            if (!text.empty() && text.back() == '.') text.pop_back();
+            return text;
+          },
+          [member, name, minimum](Config& c, const std::string& text) {
+            c.*member = parse_double(name, text, minimum);
+          },
+          [member](const Config& c) { return nlohmann::json(c.*member); }};
+}
+
+template <class Config>
 Field<Config> bool_field(std::string name, bool Config::*member, std::string help) {
   return {name, "bool", std::move(help),
           [member](const Config& c) { return std::string(c.*member ? "true" : "false"); },

@@ -15,6 +15,11 @@ void apply_override(RunConfig& config, const std::string& assignment) {
 
 void validate(const RunConfig& config) {
   check_fields(config, run_config_fields());
+  if (config.adaptive != "none" && config.stop_threshold > 1.0) {
+    throw Error("config: 'stop_threshold' must be <= 1 with adaptive " + config.adaptive +
+                " (a probability or a value score; got " + std::to_string(config.stop_threshold) +
+                ")");
+  }
   if (config.aggregators.empty()) {
     throw Error("config: 'aggregators' must name at least one aggregator");
   }

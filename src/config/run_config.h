@@ -31,6 +31,12 @@ struct RunConfig {
   int threads = 0;                   // 0 = all cores
   int limit = 0;                     // use only the first `limit` puzzles (0 = all)
   bool overwrite = false;            // replace an existing output file
+  // Adaptive width (engine/stopping_rules.h): trajectories in rounds of `round` per open
+  // puzzle, a puzzle closing when its answers have settled; `width` is then the maximum.
+  std::string adaptive = "none";     // none | beta | agreement | verifier | oracle
+  int round = 4;
+  double stop_threshold = 0.95;      // beta: posterior probability; verifier: value score
+  int stop_window = 4;               // agreement: answers that must agree
 };
 
 // One row of the table (config_table.h).

@@ -54,7 +54,8 @@ TEST(RunConfig, TableFollowsDeclarationOrder) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"model", "puzzles", "output", "backend", "width",
                                              "depth", "halting", "aggregators", "seed",
-                                             "row_cap", "threads", "limit", "overwrite"}));
+                                             "row_cap", "threads", "limit", "overwrite", "adaptive",
+                                             "round", "stop_threshold", "stop_window"}));
 }
 
 TEST(RunConfig, ParsesEachType) {
@@ -129,7 +130,8 @@ TEST(RunConfig, OverrideSyntaxErrors) {
   EXPECT_EQ(override_error("width"), "--set width: expected key=value");
   EXPECT_EQ(override_error("foo=1"),
             "--set foo=1: unknown key 'foo' (known: model, puzzles, output, backend, width, "
-            "depth, halting, aggregators, seed, row_cap, threads, limit, overwrite)");
+            "depth, halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
+            "stop_threshold, stop_window)");
 }
 
 TEST(RunConfig, FailedOverrideLeavesTheFieldAlone) {
