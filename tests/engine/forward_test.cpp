@@ -2,6 +2,8 @@
 // architecture variant, and the determinism rule: a trajectory does not depend on its batch.
 #include <gtest/gtest.h>
 
+#include "common/tiny_model_config.h"
+
 #include <bit>
 
 #include <algorithm>
@@ -19,39 +21,14 @@
 namespace gram {
 namespace {
 
+using testing::Variant;
+
+// hidden 16, noise network 12 wide.
 model::ModelConfig tiny_config(model::Mixer mixer, bool shared, bool noise,
                                model::PositionEncoding positions) {
-  model::ModelConfig c;
-  c.task = "sudoku:4";
-  c.vocab_size = 6;
-  c.seq_len = 16;
-  c.prefix_len = 2;
-  c.hidden_size = 16;
-  c.num_layers = 2;
-  c.mixer = mixer;
-  c.num_heads = mixer == model::Mixer::kAttention ? 2 : 0;
-  c.position_encoding = positions;
-  c.ffn_hidden = 24;
-  c.mlp_t_hidden = mixer == model::Mixer::kMlpT ? 20 : 0;
-  c.l_cycles = 2;
-  c.h_cycles = 2;
-  c.max_steps = 4;
-  c.shared_networks = shared;
-  c.noise.enabled = noise;
-  c.noise.hidden = noise ? 12 : 0;
-  c.noise.sigma_min = 0.05f;
-  c.noise.sigma_max = 1.0f;
-  c.has_value_head = true;
-  return c;
+  return testing::tiny_config(mixer, shared, noise, positions, 16, 12);
 }
 
-struct Variant {
-  const char* name;
-  model::Mixer mixer;
-  bool shared;
-  bool noise;
-  model::PositionEncoding positions;
-};
 
 class ForwardParity : public ::testing::TestWithParam<Variant> {};
 

@@ -6,6 +6,8 @@
 // with the reason; any other failure to start the backend is an error.
 #include <gtest/gtest.h>
 
+#include "common/tiny_model_config.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -26,6 +28,8 @@
 
 namespace gram {
 namespace {
+
+using testing::Variant;
 
 // The CUDA backend in `math`, or the reason there is none (empty backend).
 std::unique_ptr<backend::Backend> cuda_or_reason(backend::CudaMath math, std::string& reason) {
@@ -217,40 +221,6 @@ TEST(CudaOps, EachOperationMatchesTheCpuBackend) {
   EXPECT_EQ(download(*gpu, device_ramp), ramp);
 }
 
-model::ModelConfig tiny_config(model::Mixer mixer, bool shared, bool noise,
-                               model::PositionEncoding positions, int hidden) {
-  model::ModelConfig c;
-  c.task = "sudoku:4";
-  c.vocab_size = 6;
-  c.seq_len = 16;
-  c.prefix_len = 2;
-  c.hidden_size = hidden;
-  c.num_layers = 2;
-  c.mixer = mixer;
-  c.num_heads = mixer == model::Mixer::kAttention ? 2 : 0;
-  c.position_encoding = positions;
-  c.ffn_hidden = hidden * 3 / 2;
-  c.mlp_t_hidden = mixer == model::Mixer::kMlpT ? 20 : 0;
-  c.l_cycles = 2;
-  c.h_cycles = 2;
-  c.max_steps = 4;
-  c.shared_networks = shared;
-  c.noise.enabled = noise;
-  c.noise.hidden = noise ? hidden : 0;
-  c.noise.sigma_min = 0.05f;
-  c.noise.sigma_max = 1.0f;
-  c.has_value_head = true;
-  return c;
-}
-
-struct Variant {
-  const char* name;
-  model::Mixer mixer;
-  bool shared;
-  bool noise;
-  model::PositionEncoding positions;
-};
-
 struct ForwardResult {
   std::vector<std::vector<float>> h, l, logits;  // per row
   std::vector<engine::StepOutput> outputs;
@@ -315,7 +285,6 @@ Drift compare_forward(const ForwardResult& cpu, const ForwardResult& gpu) {
 }
 
 // Test names and ctest lines show the variant's name, not its bytes.
-void PrintTo(const Variant& variant, std::ostream* stream) { *stream << variant.name; }
 
 class CudaForward : public ::testing::TestWithParam<Variant> {};
 
@@ -325,7 +294,7 @@ TEST_P(CudaForward, Fp32MatchesCpuAndReducedPrecisionIsReported) {
   auto cpu = backend::make_cpu_backend(2);
   for (int hidden : {16, 64}) {
     const model::Model m =
-        model::random_model(tiny_config(v.mixer, v.shared, v.noise, v.positions, hidden), 7);
+        model::random_model(testing::tiny_config(v.mixer, v.shared, v.noise, v.positions, hidden, hidden), 7);
     const int rows = 6;
     const ForwardResult reference = run_forward(m, *cpu, rows);
     const Drift fp32 = compare_forward(reference, run_forward(m, *gpu, rows));
@@ -387,7 +356,7 @@ Outcomes run_with_halting(const model::Model& m, backend::Backend& backend, int 
 // whatever the row cap.
 TEST(CudaRunner, HaltingAndRefillMatchCpu) {
   REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
-  auto config = tiny_config(model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone, 16);
+  auto config = testing::tiny_config(model::Mixer::kMlpT, true, true, model::PositionEncoding::kNone, 16, 16);
   model::Model m = model::random_model(config, 3);
   m.tensors.at("head.q_bias").values = {0.0f, 0.0f};  // some trajectories halt early
   auto cpu = backend::make_cpu_backend(2);
