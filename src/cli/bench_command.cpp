@@ -6,7 +6,7 @@
 #include "cli/commands.h"
 #include "config/bench_config.h"
 #include "model/weights.h"
-#include "sweep/gemm_peak.h"
+#include "backend/gemm_peak.h"
 #include "tasks/task.h"
 #include "throughput/throughput_bench.h"
 #include "util/error.h"
@@ -40,9 +40,9 @@ int bench_command(const CommandContext& command) {
 
   auto backend = backend::make_backend(bench.backend, bench.threads);
   auto reference = backend::make_cpu_backend(bench.threads);
-  sweep::GemmPeak peak;
+  backend::GemmPeak peak;
   if (bench.peak_gflops == "measured") {
-    peak = sweep::measure_gemm_peak(*backend);
+    peak = backend::measure_gemm_peak(*backend);
   } else {
     peak = {config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9, "configured"};
   }

@@ -18,7 +18,7 @@
 #include "engine/runner.h"
 #include "model/weights.h"
 #include "sweep/cell_metrics.h"
-#include "sweep/gemm_peak.h"
+#include "backend/gemm_peak.h"
 #include "sweep/progress.h"
 #include "sweep/shard.h"
 #include "sweep/sweep_plan.h"
@@ -315,7 +315,7 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
 
     cells = JsonlWriter::append_to(cells_path);
     if (cells->bytes_written() == 0) {
-      const GemmPeak peak = measure_gemm_peak(*backend);
+      const backend::GemmPeak peak = backend::measure_gemm_peak(*backend);
       nlohmann::json context = to_json(capture_run_context(argc, argv));
       context["type"] = "context";
       context["world_size"] = ranks.world_size();

@@ -1,18 +1,18 @@
-#include "sweep/gemm_peak.h"
+#include "backend/gemm_peak.h"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-namespace gram::sweep {
+namespace gram::backend {
 
-GemmPeak measure_gemm_peak(backend::Backend& backend, int n, int repetitions) {
+GemmPeak measure_gemm_peak(Backend& backend, int n, int repetitions) {
   const std::size_t elements = static_cast<std::size_t>(n) * n;
   std::vector<float> host(elements);
   for (std::size_t i = 0; i < elements; ++i) host[i] = static_cast<float>(i % 7) * 0.125f - 0.375f;
-  backend::DeviceArray<float> x(backend, elements);  // (n, n)
-  backend::DeviceArray<float> w(backend, elements);  // (n, n)
-  backend::DeviceArray<float> y(backend, elements);  // (n, n)
+  DeviceArray<float> x(backend, elements);  // (n, n)
+  DeviceArray<float> w(backend, elements);  // (n, n)
+  DeviceArray<float> y(backend, elements);  // (n, n)
   backend.copy_to_device(x.data(), host.data(), elements * sizeof(float));
   backend.copy_to_device(w.data(), host.data(), elements * sizeof(float));
 
@@ -29,4 +29,4 @@ GemmPeak measure_gemm_peak(backend::Backend& backend, int n, int repetitions) {
                     std::to_string(n) + "^3 on the backend (" + backend.describe() + ")"};
 }
 
-}  // namespace gram::sweep
+}  // namespace gram::backend
