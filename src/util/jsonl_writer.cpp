@@ -1,6 +1,7 @@
 #include "util/jsonl_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -39,6 +40,7 @@ JsonlWriter::JsonlWriter(const std::string& path, bool overwrite) : path_(path) 
     if (errno == EEXIST) throw Error(path + ": exists (pass --overwrite to replace it)");
     throw Error(cannot_write(path, errno));
   }
+  remember_identity();
 }
 
 JsonlWriter JsonlWriter::append_to(const std::string& path) {
@@ -49,6 +51,7 @@ JsonlWriter JsonlWriter::append_to(const std::string& path) {
     writer.fd_ = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC);
   } while (writer.fd_ < 0 && errno == EINTR);
   if (writer.fd_ < 0) throw Error(cannot_write(path, errno));
+  writer.remember_identity();
   // Find the end of the last complete line and cut whatever follows it.
   const off_t size = ::lseek(writer.fd_, 0, SEEK_END);
   off_t keep = size;
@@ -68,7 +71,9 @@ JsonlWriter::JsonlWriter(JsonlWriter&& other) noexcept
       fd_(std::exchange(other.fd_, -1)),
       records_(other.records_),
       bytes_(other.bytes_),
-      failed_(other.failed_) {}
+      failed_(other.failed_),
+      device_(other.device_),
+      inode_(other.inode_) {}
 
 JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
   if (this != &other) {
@@ -78,6 +83,8 @@ JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
     records_ = other.records_;
     bytes_ = other.bytes_;
     failed_ = other.failed_;
+    device_ = other.device_;
+    inode_ = other.inode_;
   }
   return *this;
 }
@@ -85,6 +92,12 @@ JsonlWriter& JsonlWriter::operator=(JsonlWriter&& other) noexcept {
 void JsonlWriter::write(const nlohmann::json& record) {
   if (fd_ < 0) throw Error(path_ + ": cannot write: the file is closed");
   if (failed_) throw Error(path_ + ": cannot write: an earlier write failed");
+  try {
+    check_in_place();
+  } catch (const Error&) {
+    failed_ = true;
+    throw;
+  }
   // dump() escapes control characters, so the only '\n' in `line` is the one added here.
   std::string line = record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line += '\n';
@@ -110,6 +123,35 @@ void JsonlWriter::write(const nlohmann::json& record) {
   // readers and survives a crash of this process; close() adds fsync for power loss.
   bytes_ += line.size();
   ++records_;
+}
+
+void JsonlWriter::remember_identity() {
+  struct stat status {};
+  if (::fstat(fd_, &status) != 0) throw Error(cannot_write(path_, errno));
+  device_ = status.st_dev;
+  inode_ = status.st_ino;
+}
+
+void JsonlWriter::check_in_place() const {
+  // stat follows symbolic links, as open() did: an output that is a link stays valid.
+  struct stat status {};
+  if (::stat(path_.c_str(), &status) != 0) {
+    throw Error(path_ + ": cannot write: the file was removed during the run (" +
+                std::strerror(errno) + ")");
+  }
+  if (status.st_dev != device_ || status.st_ino != inode_) {
+    throw Error(path_ + ": cannot write: the file was replaced during the run by another one");
+  }
+}
+
+void JsonlWriter::sync() {
+  if (fd_ < 0) throw Error(path_ + ": cannot sync: the file is closed");
+  check_in_place();
+  // EINVAL/EROFS: the file cannot be synced (a pipe, a device such as /dev/null); nothing to do.
+  if (::fsync(fd_) != 0 && errno != EINVAL && errno != EROFS) {
+    failed_ = true;
+    throw Error(cannot_write(path_, errno));
+  }
 }
 
 void JsonlWriter::close() {

@@ -38,6 +38,13 @@ class JsonlWriter {
   // Flushes to stable storage (fsync) and closes, reporting errors the destructor would
   // swallow. Optional: the destructor closes without syncing.
   void close();
+  // Flushes what is written so far to stable storage (fsync) and keeps the file open: a sweep
+  // calls it after each run's cells, so a lost node loses at most the run under way.
+  void sync();
+  // Throws when `path` no longer names the file this writer holds open (its directory or the
+  // file was removed or replaced): records written then would go to a file nobody can read.
+  // write() checks before every record; a long computation may check before it starts.
+  void check_in_place() const;
 
   const std::string& path() const { return path_; }
   std::size_t records_written() const { return records_; }
@@ -50,6 +57,10 @@ class JsonlWriter {
   std::size_t records_ = 0;
   std::size_t bytes_ = 0;  // file size: the file starts empty and only this writer appends
   bool failed_ = false;
+  // The open file's identity (st_dev, st_ino), to notice that `path_` stopped naming it.
+  unsigned long long device_ = 0;
+  unsigned long long inode_ = 0;
+  void remember_identity();
 };
 
 // Parses every complete line of `path`. A last line without '\n' (the torn tail of a killed

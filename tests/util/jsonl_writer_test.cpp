@@ -117,6 +117,58 @@ TEST(JsonlWriter, MovedWriterKeepsWriting) {
   EXPECT_EQ(read_jsonl(path).size(), 2u);
 }
 
+TEST(JsonlWriter, RemovedDirectoryIsAnErrorNamingThePath) {
+  // Without the check the records would go on into the unlinked file and be lost silently.
+  TempDir dir;
+  std::string path = dir.file("out/results.jsonl");
+  JsonlWriter out(path, false);
+  out.write({{"x", 1}});
+  std::filesystem::remove_all(dir.file("out"));
+  EXPECT_EQ(error_of([&] { out.check_in_place(); }),
+            path + ": cannot write: the file was removed during the run (No such file or directory)");
+  EXPECT_EQ(error_of([&] { out.write({{"x", 2}}); }),
+            path + ": cannot write: the file was removed during the run (No such file or directory)");
+  // And it stays failed, even once something is back at the path.
+  std::filesystem::create_directories(dir.file("out"));
+  EXPECT_EQ(error_of([&] { out.write({{"x", 3}}); }),
+            path + ": cannot write: an earlier write failed");
+}
+
+TEST(JsonlWriter, ReplacedFileIsAnError) {
+  TempDir dir;
+  std::string path = dir.file("results.jsonl");
+  JsonlWriter out(path, false);
+  out.write({{"x", 1}});
+  std::filesystem::rename(path, dir.file("moved.jsonl"));
+  dir.write("results.jsonl", "{}\n");
+  EXPECT_EQ(error_of([&] { out.write({{"x", 2}}); }),
+            path + ": cannot write: the file was replaced during the run by another one");
+  EXPECT_EQ(read_file(path), "{}\n");
+}
+
+TEST(JsonlWriter, SyncKeepsTheFileOpen) {
+  TempDir dir;
+  std::string path = dir.file("results.jsonl");
+  JsonlWriter out(path, false);
+  out.write({{"x", 1}});
+  out.sync();
+  out.write({{"x", 2}});
+  out.close();
+  EXPECT_EQ(read_jsonl(path).size(), 2u);
+  EXPECT_EQ(error_of([&] { out.sync(); }), path + ": cannot sync: the file is closed");
+}
+
+TEST(JsonlWriter, AppendCutsATornTailSoTheNextRecordStandsAlone) {
+  TempDir dir;
+  std::string path = dir.write("killed.jsonl", "{\"a\":1}\n{\"a\":2}\n{\"a\":3, \"b");
+  {
+    JsonlWriter out = JsonlWriter::append_to(path);
+    EXPECT_EQ(out.bytes_written(), 16u);
+    out.write({{"a", 4}});
+  }
+  EXPECT_EQ(read_file(path), "{\"a\":1}\n{\"a\":2}\n{\"a\":4}\n");
+}
+
 TEST(ReadJsonl, IgnoresATornTail) {
   TempDir dir;
   std::string path = dir.write("killed.jsonl", "{\"a\":1}\n{\"a\":2}\n{\"a\":");
