@@ -4,10 +4,11 @@
     /usr/bin/python3 tools/train.py --model-config tools/configs/sudoku6-gram-small.json \\
         --workdir runs/sudoku6 --output models/sudoku6-gram-small.safetensors --time-budget-min 35
 
-Data comes from the engine's generator (`gram generate`): a training set and a held-out test
-set with different seeds, checked disjoint. The objective is in tools/gram_reference/training.py
-(docs/training.md). A checkpoint is written every few minutes and at the end; --resume continues
-from it with the same data order, slots and random state.
+Data comes from the engine's generator (`gram generate`) for any task it generates (Sudoku,
+N-Queens, colouring; tools/gram_reference/puzzles.py reads the files): a training set and a
+held-out test set with different seeds, checked disjoint. The objective is in
+tools/gram_reference/training.py (docs/training.md). A checkpoint is written every few minutes
+and at the end; --resume continues from it with the same data order, slots and random state.
 """
 import argparse
 import json
@@ -22,6 +23,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from gram_reference import GramModel, ModelConfig, save_model  # noqa: E402
+from gram_reference.puzzles import PuzzleFileError, answer_check, read_puzzles  # noqa: E402
 from gram_reference.training import Trainer, evaluate  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -43,23 +45,11 @@ def generate(gram, task, count, seed, path, extra):
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
 
 
-def read_sudoku(path, n):
-    """Plain Sudoku lines `puzzle,solution` -> (puzzle strings, inputs, targets) as tokens:
-    blank -> 1, digit d -> d + 1 (docs/tasks.md)."""
-    puzzles, inputs, targets = [], [], []
-    with open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            puzzle, _, solution = line.partition(",")
-            if len(puzzle) != n * n or len(solution) != n * n:
-                sys.exit(f"train: error: {path}:{number}: expected `puzzle,solution` of "
-                         f"{n * n} characters each")
-            puzzles.append(puzzle)
-            inputs.append([1 if ch in ".0" else int(ch) + 1 for ch in puzzle])
-            targets.append([int(ch) + 1 for ch in solution])
-    return puzzles, torch.tensor(inputs, dtype=torch.long), torch.tensor(targets, dtype=torch.long)
+def read(path, task):
+    try:
+        return read_puzzles(path, task)
+    except PuzzleFileError as error:
+        sys.exit(f"train: error: {error}")
 
 
 def permute_digits(tokens, target, n, generator):
@@ -129,7 +119,8 @@ def main(argv=None):
     add("--export-weights", choices=("ema", "live"), default="ema",
         help="which weights to export: the EMA (default) or the live ones; a short run's EMA "
              "still carries much of the initialisation (0.998^updates of it)")
-    add("--augment", type=int, default=1, help="relabel Sudoku digits at random (1/0)")
+    add("--augment", type=int, default=1,
+        help="relabel Sudoku digits at random (1/0; other tasks are not augmented)")
     add("--seed", type=int, default=0)
     add("--threads", type=int, default=1)
     args = parser.parse_args(argv)
@@ -148,9 +139,14 @@ def main(argv=None):
         config_json["noise"] = {"enabled": False, "hidden": 0}
     config = ModelConfig.from_json(config_json)
     kind, _, size = config.task.partition(":")
-    if kind != "sudoku":
-        sys.exit(f"train: error: task '{config.task}': this trainer reads Sudoku files only")
-    n = int(size)
+    if kind not in ("sudoku", "nqueens", "coloring"):
+        sys.exit(f"train: error: task '{config.task}': the trainer reads sudoku, nqueens and "
+                 f"coloring files")
+    # Relabelling digits is a Sudoku symmetry; other tasks train on the boards as generated
+    # (an N-Queens board's rotations could be held-out boards).
+    relabel = args.augment and kind == "sudoku"
+    n = int(size.split(":")[0])
+    valid = answer_check(config.task)
     checkpoint_path = os.path.join(args.workdir, "checkpoint.pt")
 
     model = GramModel(config)
@@ -184,14 +180,17 @@ def main(argv=None):
     test_path = os.path.join(args.workdir, f"test-{args.test_count}-s{args.test_seed}.txt")
     generate(gram, config.task, args.train_count, args.train_seed, train_path, extra)
     generate(gram, config.task, args.test_count, args.test_seed, test_path, extra)
-    train_puzzles, train_x, train_y = read_sudoku(train_path, n)
-    test_puzzles, test_x, test_y = read_sudoku(test_path, n)
+    train_puzzles, train_x, train_y = read(train_path, config.task)
+    test_puzzles, test_x, test_y = read(test_path, config.task)
+    if train_x.shape[1] != L:
+        sys.exit(f"train: error: {train_path}: puzzles of {train_x.shape[1]} tokens, the model "
+                 f"config says seq_len {L}")
     overlap = set(train_puzzles) & set(test_puzzles)
     keep = torch.tensor([p not in overlap for p in train_puzzles])
     train_x, train_y = train_x[keep], train_y[keep]
     print(f"data: {len(train_puzzles)} training puzzles ({train_path}), {len(test_puzzles)} "
-          f"held-out ({test_path}); {len(overlap)} shared puzzles dropped from training",
-          flush=True)
+          f"held-out ({test_path}); {int((~keep).sum())} training puzzles dropped, being one of "
+          f"the {len(overlap)} held-out puzzles", flush=True)
     eval_x, eval_y = test_x[:args.eval_count], test_y[:args.eval_count]
     order = torch.randperm(train_x.shape[0], generator=torch.Generator().manual_seed(
         args.seed * 1000 + progress["epoch"]))
@@ -210,7 +209,7 @@ def main(argv=None):
             progress["cursor"] += take
         progress["puzzles"] += count
         x, y = train_x[indices], train_y[indices]
-        if args.augment:
+        if relabel:
             x, y = permute_digits(x, y, n, generator)
         return x, y
 
@@ -275,9 +274,9 @@ def main(argv=None):
             sums, count = {}, 0
         if step % args.eval_every == 0:
             result = evaluate(trainer.ema, eval_x, eval_y, config.max_steps,
-                              torch.Generator().manual_seed(7))
+                              torch.Generator().manual_seed(7), valid=valid)
             live = evaluate(model, eval_x, eval_y, config.max_steps,
-                            torch.Generator().manual_seed(7))
+                            torch.Generator().manual_seed(7), valid=valid)
             progress["evals"].append({"update": step, **result, "live_exact": live["exact"],
                                       "live_cells": live["cells"]})
             print(f"eval {step}: {len(eval_x)} held-out puzzles, prior noise, 1 trajectory, "
@@ -291,7 +290,8 @@ def main(argv=None):
 
     progress["elapsed"] = time.time() - started
     save_checkpoint()
-    result = evaluate(trainer.ema, eval_x, eval_y, config.max_steps, torch.Generator().manual_seed(7))
+    result = evaluate(trainer.ema, eval_x, eval_y, config.max_steps,
+                      torch.Generator().manual_seed(7), valid=valid)
     tokens = trainer.step * args.batch * S
     summary = {"updates": trainer.step, "wall_min": progress["elapsed"] / 60,
                "puzzles": progress["puzzles"], "epochs": progress["epoch"],

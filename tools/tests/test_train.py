@@ -87,6 +87,48 @@ class TrainScriptTest(unittest.TestCase):
                         info = subprocess.run([gram, "info", output], capture_output=True)
                         self.assertEqual(info.returncode, 0, info.stderr)
 
+    def test_trains_a_multi_solution_task(self):
+        # N-Queens: the engine's generator file is read, boards shared with the held-out set
+        # leave the training set, and the evaluation counts any valid completion.
+        gram = helpers.gram_binary()
+        if gram is None:
+            self.skipTest("no built gram binary to generate training data; skipping")
+        queens = dict(TINY, task="nqueens:5", vocab_size=3, seq_len=25)
+        with tempfile.TemporaryDirectory() as folder:
+            config = os.path.join(folder, "queens.json")
+            with open(config, "w") as handle:
+                json.dump(queens, handle)
+            output = os.path.join(folder, "model.safetensors")
+            log = self.run_train("--model-config", config, "--workdir", folder, "--gram", gram,
+                                 "--train-count", "60", "--test-count", "20",
+                                 "--generate-args", "--removed 3", "--batch", "4",
+                                 "--eval-every", "2", "--eval-count", "20", "--log-every", "2",
+                                 "--max-updates", "2", "--output", output)
+            self.assertRegex(log, r"\d+ training puzzles dropped, being one of the \d+ held-out")
+            self.assertIn("eval 2: 20 held-out puzzles", log)
+            # 5x5 boards with 3 of 5 queens removed: few boards, so the sets share some.
+            dropped = int(log.split(" training puzzles dropped")[0].rsplit(" ", 1)[1])
+            self.assertGreater(dropped, 0)
+            with open(os.path.join(folder, "summary.json")) as handle:
+                summary = json.load(handle)["summary"]
+            self.assertEqual(summary["updates"], 2)
+            self.assertTrue(0.0 <= summary["final_eval"]["exact"] <= 1.0)
+            self.assertEqual(load_model(output).config.task, "nqueens:5")
+
+    def test_refuses_a_puzzle_file_without_targets(self):
+        with tempfile.TemporaryDirectory() as folder:
+            config = os.path.join(folder, "queens.json")
+            with open(config, "w") as handle:
+                json.dump(dict(TINY, task="nqueens:5", vocab_size=3, seq_len=25), handle)
+            board = "Q" + "." * 24
+            for name in ("train-8-s1.txt", "test-2-s2.txt"):
+                with open(os.path.join(folder, name), "w") as handle:
+                    handle.write(f"{board}\n")
+            with self.assertRaises(SystemExit) as caught:
+                train.main(["--model-config", config, "--workdir", folder, "--gram", "/bin/true",
+                            "--train-count", "8", "--test-count", "2"])
+            self.assertIn("train-8-s1.txt:1: no solution", str(caught.exception))
+
     def test_train_and_test_sets_are_disjoint_by_seed(self):
         with self.assertRaises(SystemExit):
             train.main(["--model-config", "x.json", "--workdir", tempfile.gettempdir(),
