@@ -85,7 +85,7 @@ TEST(BeamSelection, KeepsTheHighestValuesInRowOrder) {
 
 TEST(ChildPlacement, SurvivorsKeepTheirRowsAndExtrasFillTheDropped) {
   EXPECT_EQ(engine::place_children(std::vector<int>{0, 1, 1, 2}), (std::vector<int>{3, 1, 2, 3}));
-  EXPECT_EQ(engine::place_children(std::vector<int>{3, 0, 0, 0}), (std::vector<int>{0, 0, 0, 0}));
+  EXPECT_EQ(engine::place_children(std::vector<int>{4, 0, 0, 0}), (std::vector<int>{0, 0, 0, 0}));
   EXPECT_EQ(engine::place_children(std::vector<int>{0, 2, 0, 2}), (std::vector<int>{1, 1, 3, 3}));
   EXPECT_EQ(engine::place_children(std::vector<int>{1, 1, 1}), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(engine::count_copies(std::vector<int>{3, 1, 2, 3}), 1);
