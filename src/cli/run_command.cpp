@@ -112,6 +112,13 @@ int run_command(const CommandContext& command) {
     ranks.run(runner, puzzles, items, {}, [&](engine::TrajectoryResult&& result) {
       collector.add(std::move(result), write_puzzle);
     });
+  } else if (run.adaptive == "allocate") {
+    engine::AllocationSettings allocation;
+    allocation.probe = run.round;
+    allocation.budget = run.budget;
+    allocation.cap = run.width;
+    allocation.use_values = model.config.has_value_head;
+    engine::run_allocated(ranks, runner, puzzles, allocation, write_puzzle);
   } else {
     engine::AdaptiveSettings adaptive;
     adaptive.stopping = {engine::parse_stopping_rule(run.adaptive), run.stop_threshold,

@@ -20,6 +20,15 @@ void validate(const RunConfig& config) {
                 " (a probability or a value score; got " + std::to_string(config.stop_threshold) +
                 ")");
   }
+  if (config.adaptive == "allocate") {
+    // The first round is paid from the budget, and no puzzle can take more than `width`.
+    if (config.round > config.width || config.budget < config.round ||
+        config.budget > config.width) {
+      throw Error("config: adaptive allocate needs round <= budget <= width (round " +
+                  std::to_string(config.round) + ", budget " + std::to_string(config.budget) +
+                  ", width " + std::to_string(config.width) + ")");
+    }
+  }
   if (config.aggregators.empty()) {
     throw Error("config: 'aggregators' must name at least one aggregator");
   }

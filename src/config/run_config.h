@@ -33,10 +33,13 @@ struct RunConfig {
   bool overwrite = false;            // replace an existing output file
   // Adaptive width (engine/stopping_rules.h): trajectories in rounds of `round` per open
   // puzzle, a puzzle closing when its answers have settled; `width` is then the maximum.
-  std::string adaptive = "none";     // none | beta | agreement | verifier | oracle
-  int round = 4;
+  std::string adaptive = "none";     // none | beta | agreement | verifier | oracle | allocate
+  int round = 4;                     // allocate: the first round (the difficulty probe)
   double stop_threshold = 0.95;      // beta: posterior probability; verifier: value score
   int stop_window = 4;               // agreement: answers that must agree
+  // Difficulty-aware allocation (engine/allocation.h): mean trajectories per puzzle over the
+  // puzzle set, the first round included; `width` caps each puzzle.
+  double budget = 8.0;
 };
 
 // One row of the table (config_table.h).

@@ -40,15 +40,19 @@ const std::vector<FieldSpec>& run_config_fields() {
       int_field<RunConfig>("limit", &RunConfig::limit, 0, "use only the first `limit` puzzles (0 = all)"),
       bool_field<RunConfig>("overwrite", &RunConfig::overwrite, "replace an existing output file"),
       choice_field<RunConfig>("adaptive", &RunConfig::adaptive,
-                              {"none", "beta", "agreement", "verifier", "oracle"},
+                              {"none", "beta", "agreement", "verifier", "oracle", "allocate"},
                               "adaptive width: stop sampling a puzzle once this rule says its "
-                              "answer has settled (width is then the maximum)"),
+                              "answer has settled (width is then the maximum); allocate: "
+                              "spread `budget` over the puzzles by estimated difficulty"),
       int_field<RunConfig>("round", &RunConfig::round, 1,
                            "adaptive: trajectories added per open puzzle per round"),
       double_field<RunConfig>("stop_threshold", &RunConfig::stop_threshold, 0.0,
                               "adaptive beta: P(leader beats runner-up); verifier: value score"),
       int_field<RunConfig>("stop_window", &RunConfig::stop_window, 1,
                            "adaptive agreement: the last answers that must all agree"),
+      double_field<RunConfig>("budget", &RunConfig::budget, 1.0,
+                              "adaptive allocate: mean trajectories per puzzle, the first "
+                              "round (`round` each) included; width caps one puzzle"),
   };
   return fields;
 }

@@ -13,6 +13,7 @@
 #include <functional>
 #include <span>
 
+#include "engine/allocation.h"
 #include "engine/distributed_run.h"
 #include "engine/puzzle_results.h"
 #include "engine/runner.h"
@@ -31,5 +32,19 @@ struct AdaptiveSettings {
 int run_adaptive(DistributedRun& ranks, Runner& runner, std::span<const tasks::Puzzle> puzzles,
                  const AdaptiveSettings& settings,
                  const std::function<void(PuzzleOutcome&&)>& on_puzzle);
+
+// How many of a puzzle's trajectories an adaptive run draws, read from the answers of a wider
+// run (all of them, in trajectory order): the first multiple of `round` (or `width`) at which
+// the rule holds, else `width`. The same decision run_adaptive makes round by round, so a sweep
+// can derive an adaptive run from its recorded width run.
+int settled_width(std::span<const Candidate> answers, const AdaptiveSettings& settings);
+
+// Difficulty-aware allocation (engine/allocation.h) in two rounds: the probe for every puzzle,
+// then each puzzle's share of the rest. Rank 0 allocates and broadcasts the widths, so any
+// number of ranks runs the same trajectories; on rank 0, hands every puzzle's trajectories (in
+// trajectory order) to `on_puzzle` in puzzle order.
+void run_allocated(DistributedRun& ranks, Runner& runner, std::span<const tasks::Puzzle> puzzles,
+                   const AllocationSettings& settings,
+                   const std::function<void(PuzzleOutcome&&)>& on_puzzle);
 
 }  // namespace gram::engine
