@@ -87,6 +87,21 @@ const std::vector<SweepField>& sweep_config_fields() {
          c.training_tokens = parse_list("training_tokens", text);
        },
        [](const SweepConfig& c) { return nlohmann::json(c.training_tokens); }},
+      list_field<SweepConfig>("policies", &SweepConfig::policies,
+                              {"beta", "agreement", "verifier", "oracle", "allocate"}, "policy",
+                              "adaptive policies derived from each width run at matched compute "
+                              "(stopping rules, or allocate: budget by estimated difficulty)"),
+      int_field<SweepConfig>("policy_round", &SweepConfig::policy_round, 1,
+                             "policies: trajectories per round (allocate: the first round)"),
+      double_field<SweepConfig>("beta_threshold", &SweepConfig::beta_threshold, 0.0,
+                                "policy beta: P(leader beats runner-up) that settles a puzzle"),
+      int_field<SweepConfig>("agreement_window", &SweepConfig::agreement_window, 1,
+                             "policy agreement: the last answers that must all agree"),
+      double_field<SweepConfig>("verifier_threshold", &SweepConfig::verifier_threshold, 0.0,
+                                "policy verifier: value score that settles a puzzle"),
+      double_field<SweepConfig>("allocate_budget", &SweepConfig::allocate_budget, 1.0,
+                                "policy allocate: mean trajectories per puzzle, first round "
+                                "included"),
   };
   return fields;
 }
@@ -167,6 +182,21 @@ void validate(const SweepConfig& config) {
   check_nonempty_unique("halting", config.halting);
   check_nonempty_unique("aggregators", config.aggregators);
   if (config.budgets.empty()) throw Error("config: 'budgets' may not be empty");
+  std::set<std::string> policies;
+  for (const auto& policy : config.policies) {
+    if (!policies.insert(policy).second) {
+      throw Error("config: 'policies' names '" + policy + "' twice");
+    }
+  }
+  if (config.beta_threshold > 1.0 || config.verifier_threshold > 1.0) {
+    throw Error("config: 'beta_threshold' and 'verifier_threshold' must be <= 1 (a probability "
+                "and a value score)");
+  }
+  if (policies.contains("allocate") && config.allocate_budget < config.policy_round) {
+    throw Error("config: 'allocate_budget' (" + format_number(config.allocate_budget) +
+                ") must pay for the first round ('policy_round' " +
+                std::to_string(config.policy_round) + ")");
+  }
   for (double budget : config.budgets) {
     if (config.budget_unit == "steps" && budget != std::floor(budget)) {
       throw Error("config: 'budgets' in steps must be whole numbers (got " +
@@ -183,6 +213,14 @@ nlohmann::json result_defining_json(const SweepConfig& config) {
   nlohmann::json json = to_json(config);
   // A shard's results are a part of the same sweep's, so the shard does not change the plan.
   for (const char* key : {"output", "row_cap", "threads", "overwrite", "shard"}) json.erase(key);
+  // Without policies their settings decide nothing, so sweeps written before they existed
+  // still resume.
+  if (config.policies.empty()) {
+    for (const char* key : {"policies", "policy_round", "beta_threshold", "agreement_window",
+                            "verifier_threshold", "allocate_budget"}) {
+      json.erase(key);
+    }
+  }
   return json;
 }
 

@@ -44,6 +44,14 @@ struct SweepConfig {
   // "name=count" per model: tokens it was trained on (its model card), so the report can also
   // match models on training + inference compute (science.md s3). Models not named: unknown.
   std::vector<std::string> training_tokens;
+  // Adaptive policies read from every width run (sweep/policy_cells.h): any of beta,
+  // agreement, verifier, oracle (stopping rules) and allocate (difficulty-aware allocation).
+  std::vector<std::string> policies;
+  int policy_round = 4;              // trajectories per round; allocate: the first round
+  double beta_threshold = 0.95;      // beta: P(leader beats runner-up)
+  int agreement_window = 4;          // agreement: the last answers that must agree
+  double verifier_threshold = 0.9;   // verifier: value score that settles a puzzle
+  double allocate_budget = 8.0;      // allocate: mean trajectories per puzzle, first round included
 };
 
 // A share of a sweep's runs: index in [0, count).

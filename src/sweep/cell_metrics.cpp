@@ -40,13 +40,35 @@ PuzzleTruth puzzle_truth(const tasks::Task& task, std::span<const tasks::Puzzle>
 nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
                             const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
                             CellShape shape, CellCosts costs) {
+  const std::vector<int> widths(outcomes.size(), shape.width);
+  return cell_figures(outcomes, truth, aggregators, widths, shape.depth, costs);
+}
+
+std::vector<engine::Candidate> candidates_at(const engine::PuzzleOutcome& outcome, int width,
+                                             int depth) {
+  GRAM_ASSERT(static_cast<int>(outcome.trajectories.size()) >= width,
+              "a cell is wider than the run it is read from");
+  std::vector<engine::Candidate> candidates;  // (width)
+  for (int t = 0; t < width; ++t) {
+    const engine::StepAnswer& answer = answer_at(outcome.trajectories[t], depth);
+    candidates.push_back({answer.answer_hash, answer.value, answer.valid});
+  }
+  return candidates;
+}
+
+nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
+                            const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
+                            std::span<const int> widths, int depth, CellCosts costs) {
+  GRAM_ASSERT(widths.size() == outcomes.size(), "one width per puzzle");
   std::map<std::string, std::int64_t> correct;
   std::map<std::string, std::string> per_puzzle;
   double pass_at_1 = 0.0;
   double pass_at_k = 0.0;
   double coverage = 0.0;
   std::int64_t applications = 0;
-  for (const engine::PuzzleOutcome& outcome : outcomes) {
+  for (std::size_t index = 0; index < outcomes.size(); ++index) {
+    const engine::PuzzleOutcome& outcome = outcomes[index];
+    const CellShape shape{widths[index], depth};
     const auto& trajectories = outcome.trajectories;  // (N_run), by trajectory index
     GRAM_ASSERT(static_cast<int>(trajectories.size()) >= shape.width,
                 "a cell is wider than the run it is read from");

@@ -39,6 +39,16 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
                             const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
                             CellShape shape, CellCosts costs);
 
+// The same figures when each puzzle reads its own number of trajectories: widths[p] for the
+// p-th outcome (an adaptive policy's cell); pass_at_k then uses k = widths[p].
+nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
+                            const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
+                            std::span<const int> widths, int depth, CellCosts costs);
+
+// Puzzle p's candidates: its first `width` trajectories' answers after `depth` steps.
+std::vector<engine::Candidate> candidates_at(const engine::PuzzleOutcome& outcome, int width,
+                                             int depth);
+
 // Mean over puzzles of the answer entropy (bits) across all the run's trajectories, after each
 // step 1..depth (a halted trajectory keeps its last answer).
 std::vector<double> entropy_by_depth(std::span<const engine::PuzzleOutcome> outcomes, int depth);

@@ -19,6 +19,7 @@
 #include "model/weights.h"
 #include "sweep/cell_metrics.h"
 #include "backend/gemm_peak.h"
+#include "sweep/policy_cells.h"
 #include "sweep/progress.h"
 #include "sweep/shard.h"
 #include "sweep/sweep_plan.h"
@@ -55,6 +56,11 @@ std::vector<LoadedModel> load_models(const config::SweepConfig& config,
       throw Error(source.path + ": task " + loaded.model.config.task + " differs from " +
                   models.front().source.path + "'s " + models.front().model.config.task +
                   " (a sweep compares models on one puzzle set)");
+    }
+    const auto& policies = config.policies;
+    if (std::find(policies.begin(), policies.end(), "verifier") != policies.end() &&
+        !loaded.model.config.has_value_head) {
+      throw Error("policy 'verifier' needs a value head; " + source.path + " has none");
     }
     for (engine::Aggregator aggregator : aggregators) {
       if (engine::needs_value_head(aggregator) && !loaded.model.config.has_value_head) {
@@ -156,6 +162,7 @@ std::vector<nlohmann::json> read_sweep_records(const std::string& path,
 // number of records taken in.
 int merge_shards(const std::filesystem::path& directory, const std::string& plan_hash,
                  const SweepPlan& plan, std::span<const LoadedModel> models,
+                 const config::SweepConfig& config,
                  const std::map<std::pair<int, bool>, int>& entropy_run,
                  std::set<std::string>& done, JsonlWriter& cells) {
   namespace fs = std::filesystem;
@@ -175,6 +182,9 @@ int merge_shards(const std::filesystem::path& directory, const std::string& plan
                        record.at("width"), record.at("depth"));
       } else if (type == "entropy") {
         key = entropy_key(record.at("source_run"));
+      } else if (type == "policy") {
+        key = policy_record_key(record);
+        if (key.empty()) continue;
       } else {
         continue;
       }
@@ -194,6 +204,10 @@ int merge_shards(const std::filesystem::path& directory, const std::string& plan
     }
     if (entropy_run.at({planned.model, planned.halting}) == run) {
       keys.push_back(entropy_key(planned.name));
+    }
+    for (const Policy& policy :
+         sweep_policies(config, models[planned.model].model.config.has_value_head)) {
+      if (policy.fits(planned.width)) keys.push_back(policy_key(planned.name, policy.name));
     }
     bool took_any = false;
     for (const std::string& key : keys) {
@@ -309,6 +323,8 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
                                record.at("width"), record.at("depth")));
         } else if (type == "entropy") {
           done.insert(entropy_key(record.at("source_run")));
+        } else if (!policy_record_key(record).empty()) {
+          done.insert(policy_record_key(record));
         }
       }
     }
@@ -351,7 +367,7 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
     // A sweep over the whole plan first takes in what shards of it (job array tasks) finished.
     if (shard.count == 1 && fs::exists(directory / "shards")) {
       const int merged =
-          merge_shards(directory, plan_hash, plan, models, entropy_run, done, *cells);
+          merge_shards(directory, plan_hash, plan, models, config, entropy_run, done, *cells);
       if (merged > 0) {
         std::fprintf(stderr, "sweep: merged %d records from %s\n", merged,
                      (directory / "shards").c_str());
@@ -364,6 +380,11 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
       const PlannedRun& planned = plan.runs[run];
       bool needed = entropy_run.at({planned.model, planned.halting}) == run &&
                     !done.contains(entropy_key(planned.name));
+      for (const Policy& policy :
+           sweep_policies(config, models[planned.model].model.config.has_value_head)) {
+        needed = needed || (policy.fits(planned.width) &&
+                            !done.contains(policy_key(planned.name, policy.name)));
+      }
       for (const PlannedCell& cell : plan.cells) {
         if (cell.run != run) continue;
         const bool on_file = done.contains(cell_key(models[cell.model].source.name, cell.halting,
@@ -474,6 +495,23 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
                     {"halting", planned.halting}, {"source_run", planned.name},
                     {"width", planned.width},
                     {"entropy_bits", entropy_by_depth(outcomes, planned.depth)}});
+    }
+    // Adaptive policies replayed on this run's trajectories at its depth (policy_cells.h).
+    for (const Policy& policy : sweep_policies(config, loaded.model.config.has_value_head)) {
+      if (!policy.fits(planned.width) || done.contains(policy_key(planned.name, policy.name))) {
+        continue;
+      }
+      nlohmann::json record = {{"type", "policy"},
+                               {"model", loaded.source.name},
+                               {"halting", planned.halting},
+                               {"policy", policy.name},
+                               {"settings", policy.settings_json()},
+                               {"width", planned.width},
+                               {"depth", planned.depth},
+                               {"source_run", planned.name}};
+      record.update(policy_figures(outcomes, truth, aggregators, policy, planned.width,
+                                   planned.depth, costs));
+      cells->write(record);
     }
     progress.finish_run(wall);
   }
