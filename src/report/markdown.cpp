@@ -279,6 +279,36 @@ std::string entropy_section(const ReportTables& tables) {
   return md + "\n";
 }
 
+std::string adaptive_section(const ReportTables& tables) {
+  if (tables.adaptive.rows.empty()) return "";
+  std::string md =
+      "## Adaptive compute\n\nAdaptive policies replayed on the recorded trajectories of a "
+      "width run N x S (each puzzle draws a prefix of the uniform run's trajectories, so nothing "
+      "is rerun): trajectories per puzzle actually drawn (mean, p50, p90), the saving in "
+      "applications against the uniform N x S cell, accuracy [Wilson 95%], and McNemar on the "
+      "same puzzles against the uniform cell at the nearest not smaller compute (w x S, any "
+      "whole w) and against N x S.\n\n";
+  md += table_header({"model", "run", "policy", "settings", "aggregator",
+                      "trajectories/puzzle mean, p50, p90", "saving vs uniform N", "accuracy [95%]",
+                      "uniform at matched compute", "McNemar p", "uniform N", "p vs uniform N"});
+  for (const json& row : tables.adaptive.rows) {
+    md += table_row(
+        {text(row["model"]) + (row["halting"].get<bool>() ? " (halting)" : ""),
+         text(row["max_width"]) + "x" + text(row["depth"]), text(row["policy"]),
+         code(text(row["settings"])), text(row["aggregator"]),
+         number(row["trajectories_mean"], "%.2f") + ", " + number(row["trajectories_p50"], "%g") +
+             ", " + number(row["trajectories_p90"], "%g"),
+         percent(row["saving"]), accuracy_cell(row, "", true),
+         text(row["matched_width"]) + "x" + text(row["depth"]) + " " +
+             percent(row["matched_accuracy"]) + " (+" + text(row["matched_only_policy"]) + " -" +
+             text(row["matched_only_uniform"]) + ")",
+         p_value(row["matched_p_value"]),
+         text(row["full_width"]) + "x" + text(row["depth"]) + " " + percent(row["full_accuracy"]),
+         p_value(row["full_p_value"])});
+  }
+  return md + "\n(+a -b: puzzles solved only by the policy, only by the uniform cell.)\n\n";
+}
+
 std::string derived_section(const ReportTables& tables) {
   std::string md = "## Derived cells\n\n";
   if (tables.derived.rows.empty()) return md + "No cell was derived: every cell was run.\n\n";
@@ -311,6 +341,7 @@ std::string render_markdown(const MarkdownInputs& inputs) {
   md += model_section(tables);
   md += latency_section(tables);
   md += entropy_section(tables);
+  md += adaptive_section(tables);
   md += derived_section(tables);
   md += figures_section(*inputs.figures);
   return md;

@@ -274,6 +274,100 @@ EntropyCurve read_entropy(const json& record, const std::string& where, const Sw
   return curve;
 }
 
+// The aggregators of a policy record's "correct", each checked against the puzzle count.
+std::map<std::string, std::int64_t> read_correct(const Fields& fields, std::int64_t puzzles) {
+  std::map<std::string, std::int64_t> correct;
+  for (const auto& [name, value] : fields.object("correct").items()) {
+    const auto& known = aggregator_order();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      fields.fail("unknown aggregator '" + name + "' in 'correct'");
+    }
+    if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+        value.get<std::int64_t>() > puzzles) {
+      fields.fail("correct." + name + " must be an integer in [0, puzzles]");
+    }
+    correct[name] = value.get<std::int64_t>();
+  }
+  if (correct.empty()) fields.fail("field 'correct' names no aggregator");
+  return correct;
+}
+
+UniformComparison read_uniform(const Fields& policy, const std::string& name,
+                               const PolicyCell& cell) {
+  const Fields fields(policy.object(name), policy.where() + "." + name);
+  UniformComparison uniform;
+  uniform.width = fields.integer("width", 1);
+  if (uniform.width > cell.width) fields.fail("width exceeds the run's width");
+  uniform.depth = fields.integer("depth", 1);
+  uniform.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
+  uniform.correct = read_correct(fields, cell.puzzles);
+  const Fields tests(fields.object("mcnemar"), fields.where() + ".mcnemar");
+  for (const auto& [aggregator, solved] : cell.correct) {
+    const Fields test(tests.object(aggregator), tests.where() + "." + aggregator);
+    uniform.only_policy[aggregator] = test.integer("only_policy", 0);
+    uniform.only_uniform[aggregator] = test.integer("only_uniform", 0);
+    uniform.p_value[aggregator] = test.non_negative("p_value");
+    if (!uniform.correct.count(aggregator)) fields.fail("correct." + aggregator + " is missing");
+    // The discordant pairs must explain the difference in puzzles solved.
+    if (solved - uniform.correct[aggregator] !=
+        uniform.only_policy[aggregator] - uniform.only_uniform[aggregator]) {
+      test.fail("only_policy - only_uniform differs from the difference in correct");
+    }
+  }
+  return uniform;
+}
+
+PolicyCell read_policy(const json& record, const std::string& where, const SweepRun& run,
+                       std::size_t run_index) {
+  const Fields fields(record, where + ": policy");
+  PolicyCell cell;
+  cell.location = where;
+  cell.run = run_index;
+  cell.model = fields.string("model");
+  if (std::none_of(run.models.begin(), run.models.end(),
+                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
+    fields.fail("model '" + cell.model + "' is not in the context record's models");
+  }
+  cell.halting = fields.boolean("halting");
+  cell.policy = fields.string("policy");
+  const std::vector<std::string> known{"beta", "agreement", "verifier", "oracle", "allocate"};
+  if (std::find(known.begin(), known.end(), cell.policy) == known.end()) {
+    fields.fail("unknown policy '" + cell.policy +
+                "' (expected beta, agreement, verifier, oracle or allocate)");
+  }
+  cell.settings = fields.object("settings");
+  cell.width = fields.integer("width", 1);
+  cell.depth = fields.integer("depth", 1);
+  cell.source_run = fields.string("source_run");
+  cell.puzzles = fields.integer("puzzles", 1);
+  if (cell.puzzles != run.puzzles) {
+    fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +
+                std::to_string(run.puzzles));
+  }
+  cell.correct = read_correct(fields, cell.puzzles);
+  for (const std::string& name : aggregator_order()) {
+    if (cell.correct.count(name)) cell.aggregators.push_back(name);
+  }
+  const Fields trajectories(fields.object("trajectories_per_puzzle"),
+                            where + ": policy.trajectories_per_puzzle");
+  cell.trajectories_mean = trajectories.non_negative("mean");
+  cell.trajectories_p50 = trajectories.non_negative("p50");
+  cell.trajectories_p90 = trajectories.non_negative("p90");
+  if (cell.trajectories_mean > cell.width || trajectories.non_negative("max") > cell.width) {
+    trajectories.fail("a puzzle drew more trajectories than the run's width");
+  }
+  cell.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
+  cell.flops_per_puzzle = fields.non_negative("flops_per_puzzle");
+  cell.saving = fields.number("saving");
+  if (cell.saving < 0.0 || cell.saving > 1.0) fields.fail("field 'saving' must lie in [0, 1]");
+  cell.matched = read_uniform(fields, "matched_uniform", cell);
+  cell.full = read_uniform(fields, "full_uniform", cell);
+  if (cell.matched.applications_per_puzzle < cell.applications_per_puzzle) {
+    fields.fail("matched_uniform spends less than the policy (it must be the nearest not smaller)");
+  }
+  return cell;
+}
+
 SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResults& results) {
   namespace fs = std::filesystem;
   if (!fs::exists(directory)) throw Error(directory + ": no such directory");
@@ -303,6 +397,8 @@ SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResu
       results.cells.push_back(read_cell(record, where, run, run_index));
     } else if (type == "entropy") {
       results.entropy.push_back(read_entropy(record, where, run, run_index));
+    } else if (type == "policy") {
+      results.policies.push_back(read_policy(record, where, run, run_index));
     } else {
       ++run.other_records;
     }

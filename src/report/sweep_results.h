@@ -87,6 +87,38 @@ struct EntropyCurve {
   std::size_t run = 0;
 };
 
+// A uniform cell an adaptive policy is compared with, puzzle by puzzle (same run, same depth).
+struct UniformComparison {
+  std::int64_t width = 0;
+  std::int64_t depth = 0;
+  double applications_per_puzzle = 0.0;
+  std::map<std::string, std::int64_t> correct;  // aggregator -> puzzles solved
+  std::map<std::string, std::int64_t> only_policy, only_uniform;  // McNemar's discordant pairs
+  std::map<std::string, double> p_value;                           // McNemar, exact
+};
+
+// An adaptive policy replayed on a width run (sweep/policy_cells.h, a "policy" record).
+struct PolicyCell {
+  std::string model;
+  bool halting = false;
+  std::string policy;      // beta, agreement, verifier, oracle or allocate
+  nlohmann::json settings;  // its thresholds and rounds, as written
+  std::int64_t width = 0;  // the run's width: the most one puzzle may draw
+  std::int64_t depth = 0;
+  std::string source_run;
+  std::int64_t puzzles = 0;
+  std::vector<std::string> aggregators;  // present ones, in aggregator_order()
+  std::map<std::string, std::int64_t> correct;
+  double trajectories_mean = 0.0, trajectories_p50 = 0.0, trajectories_p90 = 0.0;
+  double applications_per_puzzle = 0.0;
+  double flops_per_puzzle = 0.0;
+  double saving = 0.0;  // 1 - applications / the full-width uniform cell's
+  UniformComparison matched;  // the nearest not smaller uniform compute
+  UniformComparison full;     // the uniform cell of the whole run width
+  std::size_t run = 0;
+  std::string location;
+};
+
 // One input directory: its context record, read field by field.
 struct SweepRun {
   std::string directory;
@@ -111,6 +143,7 @@ struct SweepResults {
   std::vector<ModelInfo> models;  // merged over runs, by name
   std::vector<Cell> cells;
   std::vector<EntropyCurve> entropy;
+  std::vector<PolicyCell> policies;
   std::string task;
   std::string budget_unit;
   std::int64_t puzzles = 0;

@@ -338,7 +338,7 @@ PairedTest paired_test(const Cell& a, const std::string& a_aggregator, const Cel
 
 std::vector<const Table*> ReportTables::all() const {
   return {&runs, &models, &iso_budget, &iso_budget_mcnemar, &model_comparison,
-          &total_matched, &latency, &entropy, &derived};
+          &total_matched, &latency, &entropy, &derived, &adaptive};
 }
 
 ReportTables build_tables(const SweepResults& results, const TableOptions& options) {
@@ -349,6 +349,7 @@ ReportTables build_tables(const SweepResults& results, const TableOptions& optio
   tables.iso_budget_mcnemar = iso_budget_mcnemar_table(results);
   build_model_comparison(results, tables);
   build_total_matched(results, tables);
+  build_adaptive_table(results, tables);
   tables.latency = latency_table(results, options);
   tables.entropy = entropy_table(results);
   tables.derived = derived_table(results);

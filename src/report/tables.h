@@ -26,6 +26,7 @@ struct ReportTables {
   Table latency;             // measured (non-derived) cells only
   Table entropy;             // answer entropy per supervision step
   Table derived;             // which cells came from prefixes of which run
+  Table adaptive;            // adaptive policies at matched compute (adaptive_table.cpp)
   std::string model_comparison_note;  // why model_comparison is empty, if it is
   std::string total_matched_note;     // why total_matched is empty, if it is
 
@@ -55,5 +56,7 @@ PairedTest paired_test(const Cell& a, const std::string& a_aggregator, const Cel
 // Builders of the model-comparison tables (model_comparison.cpp).
 void build_model_comparison(const SweepResults& results, ReportTables& tables);
 void build_total_matched(const SweepResults& results, ReportTables& tables);
+// Builder of the adaptive-policy table (adaptive_table.cpp).
+void build_adaptive_table(const SweepResults& results, ReportTables& tables);
 
 }  // namespace gram::report
