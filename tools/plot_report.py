@@ -155,6 +155,40 @@ def entropy_vs_depth(plt, entropy_rows, out_dir):
     return save(figure, out_dir, "entropy_vs_depth.png")
 
 
+def adaptive_vs_uniform(plt, adaptive_rows, iso_rows, out_dir):
+    if not adaptive_rows:
+        return "note: adaptive_vs_uniform: no policy records"
+    aggregator = "majority" if any(r["aggregator"] == "majority" for r in adaptive_rows) else \
+        adaptive_rows[0]["aggregator"]
+    figure, axes = plt.subplots(figsize=(7, 4.5))
+    runs = sorted({(r["model"], r["halting"], r["depth"]) for r in adaptive_rows})
+    for model, halting, depth in runs:
+        # The uniform curve: every cell of this model and halting mode at the run's depth.
+        uniform = sorted((int(r["width"]), float(r[aggregator + "_accuracy"])) for r in iso_rows
+                         if r["model"] == model and r["halting"] == halting and
+                         r["depth"] == depth and r[aggregator + "_accuracy"] != "")
+        label = "%s%s, S = %s" % (model, ", halting" if halting == "true" else "", depth)
+        if uniform:
+            axes.plot([u[0] for u in uniform], [u[1] for u in uniform], marker="o",
+                      color="gray", label="uniform N, " + label)
+        for row in adaptive_rows:
+            if (row["model"], row["halting"], row["depth"], row["aggregator"]) != \
+                    (model, halting, depth, aggregator):
+                continue
+            accuracy = float(row["accuracy"])
+            axes.errorbar([float(row["trajectories_mean"])], [accuracy],
+                          yerr=[[accuracy - float(row["low"])], [float(row["high"]) - accuracy]],
+                          marker="s", capsize=3, linestyle="none",
+                          label="%s, %s" % (row["policy"], label))
+    axes.set_xscale("log", base=2)
+    axes.set_xlabel("trajectories per puzzle (mean, log2)")
+    axes.set_ylabel("accuracy (%s)" % aggregator)
+    axes.set_title("Adaptive policies vs uniform width (Wilson 95% intervals)")
+    axes.grid(True, alpha=0.3)
+    legend(axes)
+    return save(figure, out_dir, "adaptive_vs_uniform.png")
+
+
 def legend(axes):
     # Outside the axes, so that it never hides points; savefig's tight box keeps it in view.
     axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1.0))
@@ -184,7 +218,8 @@ def main():
     for line in (accuracy_vs_budget(plt, iso_rows, out_dir),
                  coverage_vs_width(plt, iso_rows, out_dir),
                  latency_vs_budget(plt, latency_rows, unit, out_dir),
-                 entropy_vs_depth(plt, read_table(tables_dir, "entropy"), out_dir)):
+                 entropy_vs_depth(plt, read_table(tables_dir, "entropy"), out_dir),
+                 adaptive_vs_uniform(plt, read_table(tables_dir, "adaptive"), iso_rows, out_dir)):
         print(line)
         plt.close("all")
     return 0
