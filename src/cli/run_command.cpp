@@ -12,6 +12,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/run_search.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
 #include "engine/adaptive_run.h"
@@ -57,6 +58,7 @@ int run_command(const CommandContext& command) {
   }
   std::vector<tasks::Puzzle> puzzles = task->read_file(run.puzzles);
   if (run.limit > 0 && static_cast<int>(puzzles.size()) > run.limit) puzzles.resize(run.limit);
+  if (run.search != "none") return run_search(command, run, model, *task, puzzles, aggregators);
 
   engine::DistributedRun ranks(*command.communicator);
   auto backend = backend::make_backend(run.backend, run.threads);

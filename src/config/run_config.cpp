@@ -29,6 +29,29 @@ void validate(const RunConfig& config) {
                   ", width " + std::to_string(config.width) + ")");
     }
   }
+  if (config.search != "none") {
+    // A search picks its own rows per puzzle and runs every one of them to depth.
+    if (config.adaptive != "none") {
+      throw Error("config: search " + config.search + " and adaptive " + config.adaptive +
+                  " cannot be combined (each decides the trajectories per puzzle)");
+    }
+    if (config.halting) {
+      throw Error("config: search " + config.search +
+                  " runs every row to depth; it cannot be combined with halting");
+    }
+    if (config.width != 1) {
+      throw Error("config: search " + config.search + " sizes itself with " +
+                  (config.search == "smc" ? "particles" : "beams and expand") +
+                  "; leave width at 1 (got " + std::to_string(config.width) + ")");
+    }
+    if (config.temperature <= 0.0) {
+      throw Error("config: 'temperature' must be > 0 with search " + config.search);
+    }
+    if (config.ess_threshold > 1.0) {
+      throw Error("config: 'ess_threshold' must be <= 1 (a fraction of the particles; got " +
+                  std::to_string(config.ess_threshold) + ")");
+    }
+  }
   if (config.aggregators.empty()) {
     throw Error("config: 'aggregators' must name at least one aggregator");
   }

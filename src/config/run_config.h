@@ -37,6 +37,15 @@ struct RunConfig {
   int round = 4;                     // allocate: the first round (the difficulty probe)
   double stop_threshold = 0.95;      // beta: posterior probability; verifier: value score
   int stop_window = 4;               // agreement: answers that must agree
+  // Latent search (engine/search_run.h) instead of independent trajectories: smc over
+  // `particles` rows, or beam over beams x expand rows, per puzzle; `width` stays 1.
+  std::string search = "none";       // none | smc | beam
+  int particles = 8;                 // smc: N
+  int beams = 4;                     // beam: B
+  int expand = 2;                    // beam: K children per beam per step
+  int resample_every = 1;            // smc: steps between resampling checks
+  double temperature = 0.1;          // smc: weights exp(value / temperature)
+  double ess_threshold = 0.5;        // smc: resample when ESS < ess_threshold x particles
   // Difficulty-aware allocation (engine/allocation.h): mean trajectories per puzzle over the
   // puzzle set, the first round included; `width` caps each puzzle.
   double budget = 8.0;

@@ -50,6 +50,20 @@ const std::vector<FieldSpec>& run_config_fields() {
                               "adaptive beta: P(leader beats runner-up); verifier: value score"),
       int_field<RunConfig>("stop_window", &RunConfig::stop_window, 1,
                            "adaptive agreement: the last answers that must all agree"),
+      choice_field<RunConfig>("search", &RunConfig::search, {"none", "smc", "beam"},
+                              "latent search guided by the value head: smc (particles, "
+                              "resampled by value) or beam (beams x expand rows)"),
+      int_field<RunConfig>("particles", &RunConfig::particles, 1, "search smc: particles (N)"),
+      int_field<RunConfig>("beams", &RunConfig::beams, 1, "search beam: beams kept (B)"),
+      int_field<RunConfig>("expand", &RunConfig::expand, 1,
+                           "search beam: children per beam per step (K); rows = B x K"),
+      int_field<RunConfig>("resample_every", &RunConfig::resample_every, 1,
+                           "search smc: supervision steps between resampling checks"),
+      double_field<RunConfig>("temperature", &RunConfig::temperature, 0.0,
+                              "search smc: particle weights exp(value / temperature) (> 0)"),
+      double_field<RunConfig>("ess_threshold", &RunConfig::ess_threshold, 0.0,
+                              "search smc: resample when the effective sample size is below "
+                              "this fraction of the particles (0 = never, <= 1)"),
       double_field<RunConfig>("budget", &RunConfig::budget, 1.0,
                               "adaptive allocate: mean trajectories per puzzle, the first "
                               "round (`round` each) included; width caps one puzzle"),

@@ -55,7 +55,9 @@ TEST(RunConfig, TableFollowsDeclarationOrder) {
   EXPECT_EQ(names, (std::vector<std::string>{"model", "puzzles", "output", "backend", "width",
                                              "depth", "halting", "aggregators", "seed",
                                              "row_cap", "threads", "limit", "overwrite", "adaptive",
-                                             "round", "stop_threshold", "stop_window"}));
+                                             "round", "stop_threshold", "stop_window",
+                                             "search", "particles", "beams", "expand",
+                                             "resample_every", "temperature", "ess_threshold"}));
 }
 
 TEST(RunConfig, ParsesEachType) {
@@ -131,7 +133,8 @@ TEST(RunConfig, OverrideSyntaxErrors) {
   EXPECT_EQ(override_error("foo=1"),
             "--set foo=1: unknown key 'foo' (known: model, puzzles, output, backend, width, "
             "depth, halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
-            "stop_threshold, stop_window)");
+            "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
+            "temperature, ess_threshold)");
 }
 
 TEST(RunConfig, FailedOverrideLeavesTheFieldAlone) {

@@ -1,0 +1,109 @@
+// The search path of `gram run` (cli/run_search.h).
+#include "cli/run_search.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "backend/backend.h"
+#include "engine/puzzle_results.h"
+#include "engine/recursive_model.h"
+#include "engine/search_run.h"
+#include "util/error.h"
+#include "util/jsonl_writer.h"
+#include "util/run_context.h"
+
+namespace gram::cli {
+
+int run_search(const CommandContext& command, const config::RunConfig& run,
+               const model::Model& model, const tasks::Task& task,
+               const std::vector<tasks::Puzzle>& puzzles,
+               std::span<const engine::Aggregator> aggregators) {
+  // Resampling and beam selection compare one puzzle's rows after every step, so the rows of a
+  // puzzle must share a process; splitting puzzles over ranks would be the way to scale out.
+  if (command.communicator->size() > 1) {
+    throw Error("search " + run.search + " runs on one rank (a puzzle's rows resample together); "
+                "this job has " + std::to_string(command.communicator->size()) + " ranks");
+  }
+  if (!model.config.noise.enabled) {
+    throw Error("search " + run.search + " needs a stochastic model: " + run.model +
+                " is deterministic, so every row would follow the same trajectory");
+  }
+  if (!model.config.has_value_head) {
+    throw Error("search " + run.search + " is guided by the value head; " + run.model +
+                " has none");
+  }
+  engine::SearchSettings settings;
+  settings.kind = engine::parse_search_kind(run.search);
+  settings.depth = run.depth;
+  settings.seed = run.seed;
+  settings.particles = run.particles;
+  settings.resample_every = run.resample_every;
+  settings.temperature = run.temperature;
+  settings.ess_threshold = run.ess_threshold;
+  settings.beams = run.beams;
+  settings.expand = run.expand;
+  const int rows = engine::search_rows(settings);
+  if (run.row_cap < rows) {
+    throw Error("row_cap " + std::to_string(run.row_cap) + " cannot hold one puzzle's " +
+                std::to_string(rows) + " search rows; raise row_cap to at least " +
+                std::to_string(rows));
+  }
+  // Whole puzzles per batch: the largest multiple of the block that fits the row cap.
+  const int max_rows = std::max(rows, std::min(run.row_cap / rows,
+                                               static_cast<int>(puzzles.size())) * rows);
+
+  auto backend = backend::make_backend(run.backend, run.threads);
+  engine::RecursiveModel recursive(model, *backend, max_rows);
+  const model::FlopCounts flops = model::count_flops(model.config);
+  JsonlWriter writer(run.output, run.overwrite);
+  nlohmann::json context = to_json(capture_run_context(command.argc, command.argv));
+  context["type"] = "context";
+  context["world_size"] = 1;
+  context["config"] = config::to_json(run);
+  context["model"] = {{"path", run.model},
+                      {"config", model.config.to_json()},
+                      {"parameters", model::count_parameters(model.config)},
+                      {"flops_per_application", flops.per_application},
+                      {"flops_per_step", flops.per_step}};
+  context["backend"] = backend->describe();
+  context["task"] = task.spec().to_string();
+  writer.write(context);
+
+  engine::RunTotals totals;
+  std::int64_t uniform_applications = 0;
+  std::int64_t state_copies = 0;
+  const auto start = std::chrono::steady_clock::now();
+  engine::LatentSearch search(recursive, task, settings);
+  search.run(puzzles, [&](engine::SearchOutcome&& searched) {
+    uniform_applications += searched.compute.uniform_applications;
+    state_copies += searched.compute.state_copies;
+    writer.write(engine::search_puzzle_record(task, puzzles[searched.outcome.puzzle], searched,
+                                              aggregators, flops, totals));
+  });
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  nlohmann::json summary = engine::summary_record(totals, wall, flops);
+  summary["search"] = {{"kind", run.search},
+                       {"rows_per_puzzle", rows},
+                       {"state_copies", state_copies},
+                       {"uniform_width", engine::search_answers(settings)},
+                       {"uniform_applications", uniform_applications}};
+  writer.write(summary);
+  writer.close();
+
+  std::printf("%lld puzzles, search %s (%d rows per puzzle, %d answers), depth %d, %.2f s\n",
+              static_cast<long long>(totals.puzzles), run.search.c_str(), rows,
+              engine::search_answers(settings), run.depth, wall);
+  std::printf("  applications %lld (uniform width %d: %lld), state copies %lld\n",
+              static_cast<long long>(totals.applications), engine::search_answers(settings),
+              static_cast<long long>(uniform_applications), static_cast<long long>(state_copies));
+  for (const auto& [name, accuracy] : summary["accuracy"].items()) {
+    std::printf("  %-14s accuracy %.4f\n", name.c_str(), accuracy.get<double>());
+  }
+  std::printf("results: %s\n", run.output.c_str());
+  return 0;
+}
+
+}  // namespace gram::cli
