@@ -29,7 +29,9 @@ std::string csv_field(const nlohmann::json& value) {
 
 void Table::add(nlohmann::json row) {
   GRAM_ASSERT(row.is_object(), name);
-  for (const auto& [key, value] : row.items()) {
+  // Not a structured binding: clang before 16 cannot capture one in the lambda below.
+  for (const auto& item : row.items()) {
+    const std::string& key = item.key();
     const bool known = std::any_of(columns.begin(), columns.end(),
                                    [&](const Column& column) { return column.key == key; });
     GRAM_ASSERT(known, "table " + name + " has no column " + key);
