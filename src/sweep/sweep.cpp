@@ -23,6 +23,7 @@
 #include "sweep/progress.h"
 #include "sweep/shard.h"
 #include "sweep/sweep_plan.h"
+#include "sweep/sweep_records.h"
 #include "util/error.h"
 #include "util/hash.h"
 #include "util/jsonl_writer.h"
@@ -36,14 +37,6 @@ struct LoadedModel {
   model::Model model;
   model::FlopCounts flops;
 };
-
-// Identity of a cell on file, to tell which cells an interrupted sweep already wrote.
-std::string cell_key(const std::string& model, bool halting, double budget, int width,
-                     int depth) {
-  return nlohmann::json{model, halting, budget, width, depth}.dump();
-}
-
-std::string entropy_key(const std::string& run) { return "entropy:" + run; }
 
 // Loads every model and checks that they can be compared: one task, aggregators they support.
 std::vector<LoadedModel> load_models(const config::SweepConfig& config,
@@ -141,21 +134,6 @@ nlohmann::json raw_puzzle_record(const tasks::Puzzle& puzzle, const engine::Puzz
 }
 
 
-// The records of a sweep's cells.jsonl after checking that it belongs to this sweep.
-std::vector<nlohmann::json> read_sweep_records(const std::string& path,
-                                               const std::string& plan_hash) {
-  auto records = read_jsonl(path);
-  if (records.empty() || records.front().value("type", "") != "context") {
-    throw Error(path + ": no context record on its first line; not a sweep's results "
-                       "(pass --overwrite to start over)");
-  }
-  if (records.front().value("plan_hash", "") != plan_hash) {
-    throw Error(path + ": written by a different sweep config (its 'sweep' record "
-                       "differs); pass --overwrite to start over, or choose another output");
-  }
-  return records;
-}
-
 // Appends to `cells` the records that shards of this sweep (OUTPUT/shards/*/cells.jsonl)
 // finished and `done` lacks, in plan order (each run's cells, then its entropy curve, as a
 // sweep that ran them itself would write them), and copies their raw run files. Returns the
@@ -175,22 +153,11 @@ int merge_shards(const std::filesystem::path& directory, const std::string& plan
   std::sort(shard_directories.begin(), shard_directories.end());
   for (const fs::path& shard : shard_directories) {
     for (auto& record : read_sweep_records((shard / "cells.jsonl").string(), plan_hash)) {
-      const std::string type = record.value("type", "");
-      std::string key;
-      if (type == "cell") {
-        key = cell_key(record.at("model"), record.at("halting"), record.at("budget"),
-                       record.at("width"), record.at("depth"));
-      } else if (type == "entropy") {
-        key = entropy_key(record.at("source_run"));
-      } else if (type == "policy") {
-        key = policy_record_key(record);
-        if (key.empty()) continue;
-      } else {
-        continue;
-      }
-      const fs::path raw = shard / "runs" / (record.at("source_run").get<std::string>() + ".jsonl");
-      if (fs::exists(raw)) raw_files.emplace(record.at("source_run").get<std::string>(), raw);
-      found.emplace(key, std::move(record));
+      if (record.key.empty()) record.key = policy_record_key(record.json);
+      if (record.key.empty()) continue;
+      const fs::path raw = shard / "runs" / (record.source_run + ".jsonl");
+      if (fs::exists(raw)) raw_files.emplace(record.source_run, raw);
+      found.emplace(record.key, std::move(record.json));
     }
   }
   int merged = 0;
@@ -316,15 +283,10 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
       fs::remove_all(directory / "runs");
       if (shard.count == 1) fs::remove_all(directory / "shards");
     } else if (fs::exists(cells_path)) {
-      for (const auto& record : read_sweep_records(cells_path, plan_hash)) {
-        const std::string type = record.value("type", "");
-        if (type == "cell") {
-          done.insert(cell_key(record.at("model"), record.at("halting"), record.at("budget"),
-                               record.at("width"), record.at("depth")));
-        } else if (type == "entropy") {
-          done.insert(entropy_key(record.at("source_run")));
-        } else if (!policy_record_key(record).empty()) {
-          done.insert(policy_record_key(record));
+      for (const SweepRecord& record : read_sweep_records(cells_path, plan_hash)) {
+        if (!record.key.empty()) done.insert(record.key);
+        if (record.key.empty() && !policy_record_key(record.json).empty()) {
+          done.insert(policy_record_key(record.json));
         }
       }
     }

@@ -165,7 +165,8 @@ void JsonlWriter::close() {
   if (::close(fd) != 0) throw Error(cannot_write(path_, errno));
 }
 
-std::vector<nlohmann::json> read_jsonl(const std::string& path, std::size_t* ignored_lines) {
+std::vector<nlohmann::json> read_jsonl(const std::string& path, std::size_t* ignored_lines,
+                                       std::vector<std::size_t>* line_numbers) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path + ": cannot open: " + std::strerror(errno));
   std::stringstream buffer;
@@ -187,6 +188,7 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path, std::size_t* ign
         throw Error(path + ":" + std::to_string(line_number) + ": not JSON");
       }
       records.push_back(std::move(record));
+      if (line_numbers != nullptr) line_numbers->push_back(line_number);
     }
     start = end + 1;
   }
