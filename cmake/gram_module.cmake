@@ -34,6 +34,6 @@ function(gram_test_suite)
     GRAM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     GRAM_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${arg_NAME}
-    PROPERTIES LABELS "${arg_LABELS}"
+    PROPERTIES LABELS "${arg_LABELS}" ${GRAM_TEST_PROPERTIES}
     DISCOVERY_TIMEOUT 60)
 endfunction()
