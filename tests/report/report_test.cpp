@@ -56,7 +56,7 @@ TEST(Report, WritesTablesAndMarkdownWithoutPython) {
   EXPECT_EQ(summary.figures.skipped_reason, "no Python at /nonexistent (GRAM_PYTHON)");
   for (const std::string name : {"runs", "models", "iso_budget", "iso_budget_mcnemar",
                                  "model_comparison", "total_matched", "latency", "entropy",
-                                 "derived"}) {
+                                 "derived", "adaptive"}) {
     EXPECT_TRUE(fs::exists(summary.output + "/tables/" + name + ".csv")) << name;
     EXPECT_TRUE(fs::exists(summary.output + "/tables/" + name + ".json")) << name;
   }
@@ -152,7 +152,7 @@ TEST(Report, GramReportCommand) {
   std::string output;
   ASSERT_EQ(run_gram("report " + a + " --output " + temp.file("out") + " --peak-gflops 40", &output), 0)
       << output;
-  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(9 tables"));
+  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(10 tables"));
   EXPECT_TRUE(contains(output, "figures skipped: no Python at /nonexistent"));
   const std::string md = read_file(temp.file("out/report.md"));
   EXPECT_TRUE(contains(md, "Peak: 40 GFLOP/s \\(--peak-gflops"));
