@@ -57,7 +57,8 @@ TEST(RunConfig, TableFollowsDeclarationOrder) {
                                              "row_cap", "threads", "limit", "overwrite", "adaptive",
                                              "round", "stop_threshold", "stop_window",
                                              "search", "particles", "beams", "expand",
-                                             "resample_every", "temperature", "ess_threshold"}));
+                                             "resample_every", "temperature", "ess_threshold",
+                                             "budget"}));
 }
 
 TEST(RunConfig, ParsesEachType) {
@@ -134,7 +135,7 @@ TEST(RunConfig, OverrideSyntaxErrors) {
             "--set foo=1: unknown key 'foo' (known: model, puzzles, output, backend, width, "
             "depth, halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
-            "temperature, ess_threshold)");
+            "temperature, ess_threshold, budget)");
 }
 
 TEST(RunConfig, FailedOverrideLeavesTheFieldAlone) {

@@ -84,7 +84,7 @@ TEST(RunConfigYaml, UnknownKeyNamesTheLine) {
             "FILE:3: unknown key 'foo' (known: model, puzzles, output, backend, width, depth, "
             "halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
-            "temperature, ess_threshold)");
+            "temperature, ess_threshold, budget)");
 }
 
 TEST(RunConfigYaml, BadValueNamesTheLine) {
