@@ -103,6 +103,10 @@ def main(argv=None):
     add("--weight-decay", type=float, default=0.1)
     add("--warmup", type=int, default=200)
     add("--beta", type=float, default=0.1, help="KL weight (GRAM: Sudoku 0.1)")
+    add("--early-transitions", choices=("posterior", "prior"), default="posterior",
+        help="what the gradient-free transitions before a supervision step's last one sample: "
+             "the posterior (no KL is charged for them, so it can pass the target through) or "
+             "the prior, as inference does")
     add("--halt-weight", type=float, default=0.5)
     add("--value-weight", type=float, default=0.5)
     add("--ema", type=float, default=0.998, help="EMA decay of the exported weights")
@@ -153,7 +157,8 @@ def main(argv=None):
     generator = torch.Generator().manual_seed(args.seed)
     model.reset_parameters(generator)
     trainer = Trainer(model, args.lr, args.weight_decay, args.beta, args.halt_weight,
-                      args.value_weight, args.ema, args.warmup, generator)
+                      args.value_weight, args.ema, args.warmup, generator,
+                      early_prior=args.early_transitions == "prior")
     S, D, L = config.positions, config.hidden_size, config.seq_len
     slots = Slots(args.batch, L, S, D)
     progress = {"cursor": 0, "epoch": 0, "elapsed": 0.0, "puzzles": 0, "halted": 0,

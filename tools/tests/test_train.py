@@ -40,6 +40,32 @@ class ObjectiveTest(unittest.TestCase):
             torch.testing.assert_close(leaves[index].grad, share * plain[index].grad)
 
 
+class EarlyTransitionsTest(unittest.TestCase):
+    def posterior_calls(self, early_prior):
+        from gram_reference import GramModel, ModelConfig
+        from gram_reference.training import Trainer
+        config = ModelConfig.from_json(dict(TINY, h_cycles=3))
+        model = GramModel(config)
+        model.reset_parameters(torch.Generator().manual_seed(0))
+        trainer = Trainer(model, 1e-3, 0.1, 1.0, 0.5, 0.5, 0.998, 1,
+                          torch.Generator().manual_seed(1), early_prior=early_prior)
+        calls = []
+        trainer.posterior.register_forward_hook(lambda *_: calls.append(1))
+        tokens = torch.ones(2, 16, dtype=torch.long)
+        target = torch.full((2, 16), 2, dtype=torch.long)
+        h = model.init.h.detach().expand(2, 17, 16)
+        l = model.init.l.detach().expand(2, 17, 16)
+        _, _, metrics = trainer.train_step(tokens, target, h, l)
+        self.assertIn("kl", metrics)
+        return len(calls)
+
+    def test_only_the_penalised_transition_sees_the_target_with_early_prior(self):
+        # 3 transitions per supervision step: the posterior runs in all three by default, in
+        # the last (the one with the KL term) alone with early_prior.
+        self.assertEqual(self.posterior_calls(early_prior=False), 3)
+        self.assertEqual(self.posterior_calls(early_prior=True), 1)
+
+
 TINY = {"task": "sudoku:4", "vocab_size": 6, "seq_len": 16, "prefix_len": 1, "hidden_size": 16,
         "num_layers": 1, "mixer": "mlp_t", "mlp_t_hidden": 16, "ffn_hidden": 32, "l_cycles": 2,
         "h_cycles": 2, "max_steps": 3, "noise": {"enabled": True, "hidden": 16},
