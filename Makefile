@@ -1,9 +1,13 @@
 # The two front doors: `make demo` and `make test`. Each installs what is missing, configures,
 # builds and runs.
 BUILD ?= build
+# The sanitized build (ASan + UBSan, clang, with the libFuzzer targets): docs/testing.md.
+BUILD_SAN ?= build-san
+SAN_CC ?= clang-14
+SAN_CXX ?= clang++-14
 JOBS ?= $(shell nproc)
 
-.PHONY: demo test build deps clean
+.PHONY: demo test test-sanitized build deps clean
 
 deps:
 	bash scripts/install-deps.sh
@@ -18,6 +22,15 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	$(MAKE) test-sanitized
+
+# The cpu and mpi suites again under AddressSanitizer + UndefinedBehaviorSanitizer, and every
+# fuzz target for a bounded time (label fuzz). Slurm and gpu tests are left to the ordinary build.
+test-sanitized: deps
+	CC=$(SAN_CC) CXX=$(SAN_CXX) cmake -S . -B $(BUILD_SAN) -DCMAKE_BUILD_TYPE=Release \
+	  -DGRAM_CUDA=OFF -DGRAM_SANITIZE=ON
+	cmake --build $(BUILD_SAN) -j $(JOBS)
+	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS) -L 'cpu|mpi|fuzz'
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(BUILD_SAN)

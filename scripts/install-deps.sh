@@ -20,6 +20,7 @@ packages=(
   libbenchmark-dev
   libopenmpi-dev openmpi-bin   # MPI communicator (GRAM_MPI), mpirun for tests/mpi
   slurm-wlm munge              # slurmctld, slurmd, sbatch/srun (PMIx plugin) for tests/slurm
+  clang-14 libclang-rt-14-dev  # the sanitized build (ASan, UBSan) and libFuzzer for tests/fuzz
 )
 if [[ "${1:-}" == "--plots" ]]; then
   packages+=(python3-numpy python3-matplotlib)
