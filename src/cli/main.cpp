@@ -4,6 +4,10 @@
 // Every user error ends here as one line "gram: error: ..." and exit status 1. In a job of
 // several ranks (mpirun, srun) the line names the rank and host, and the whole job is aborted:
 // the other ranks may be waiting for this one in a collective, and must not hang there.
+//
+// SIGTERM and SIGINT stop every rank at the next safe point (util/stop_signal.h); rank 0 prints
+// one line "gram: stopped by ..." saying what was saved, and every rank exits with 128 + the
+// signal (143 for SIGTERM) after a normal shutdown of the communicator. docs/faults.md.
 #include <cstdio>
 #include <exception>
 #include <memory>
@@ -14,6 +18,7 @@
 #include "distributed/communicator.h"
 #include "engine/distributed_run.h"
 #include "util/error.h"
+#include "util/stop_signal.h"
 
 namespace gram::cli {
 
@@ -53,6 +58,7 @@ int main(int argc, char** argv) {
   try {
     communicator = gram::dist::make_communicator(&argc, &argv);
     gram::engine::open_rank_log(*communicator);
+    gram::install_stop_handlers();
   } catch (const std::exception& error) {
     std::fprintf(stderr, "gram: error: %s\n", error.what());
     return 1;
@@ -70,6 +76,12 @@ int main(int argc, char** argv) {
   const gram::cli::CommandContext context{{argv + 2, argv + argc}, argc, argv, communicator.get()};
   try {
     return found->second.run(context);
+  } catch (const gram::Stopped& stopped) {
+    // Every rank got here together (engine::DistributedRun agrees on the stop), so the
+    // communicator shuts down normally when `communicator` goes out of scope.
+    gram::engine::rank_log(stopped.what());
+    if (communicator->rank() == 0) std::fprintf(stderr, "gram: %s\n", stopped.what());
+    return gram::stop_exit_status(stopped.signal());
   } catch (const std::exception& error) {
     return fail(error.what());
   }

@@ -14,6 +14,7 @@
 #include <type_traits>
 
 #include "util/error.h"
+#include "util/stop_signal.h"
 
 namespace gram::engine {
 namespace {
@@ -56,6 +57,15 @@ class Reader {
 };
 
 std::FILE* log_file = nullptr;
+
+// The first non-zero stop signal over the ranks (rank order), on every rank; 0 when none.
+int agree_on_stop(dist::Communicator& communicator, int mine) {
+  int first = 0;
+  for (const std::string& part : communicator.gather(std::to_string(mine))) {
+    if (first == 0) first = std::stoi(part);
+  }
+  return std::stoi(communicator.broadcast(std::to_string(first)));
+}
 
 }  // namespace
 
@@ -146,13 +156,28 @@ ShareStats DistributedRun::run(Runner& runner, std::span<const tasks::Puzzle> pu
   stats.items = share.size();
   std::vector<TrajectoryResult> mine;
   mine.reserve(share.size());
-  if (!share.empty()) {
-    runner.run(puzzles, share, [&](TrajectoryResult&& result) {
-      if (on_local) on_local(result);
-      mine.push_back(std::move(result));
-    });
+  int stopped = 0;
+  try {
+    if (!share.empty()) {
+      runner.run(puzzles, share, [&](TrajectoryResult&& result) {
+        if (on_local) on_local(result);
+        mine.push_back(std::move(result));
+      });
+    }
+  } catch (const Stopped& stop) {
+    stopped = stop.signal();
   }
   stats.seconds = elapsed();
+  // Every rank learns whether any rank was told to stop (mpirun and srun signal them all, but
+  // not at the same instant), before the gather of results: so all ranks stop together and
+  // none is left waiting in a collective the others never join.
+  stopped = agree_on_stop(communicator_, stopped);
+  if (stopped != 0) {
+    rank_log("stopping on " + signal_name(stopped) + " after " + std::to_string(mine.size()) +
+             " of " + std::to_string(share.size()) + " items");
+    request_stop(stopped);
+    throw Stopped(stopped);
+  }
   rank_log("ran " + std::to_string(share.size()) + " of " + std::to_string(items.size()) +
            " items in " + std::to_string(stats.seconds) + " s");
 

@@ -1,6 +1,7 @@
 #include "engine/runner.h"
 
 #include "util/error.h"
+#include "util/stop_signal.h"
 
 namespace gram::engine {
 namespace {
@@ -46,6 +47,8 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
   std::vector<backend::NoiseRow> keys(slots.size());
   std::vector<StepOutput> outputs;
   while (active > 0) {
+    // The safe point for SIGTERM/SIGINT: between supervision steps nothing is half-written.
+    throw_if_stop_requested();
     for (int slot = 0; slot < active; ++slot) {
       keys[slot] = {slots[slot].item.puzzle, slots[slot].item.trajectory, slots[slot].step};
     }

@@ -1,6 +1,7 @@
 #include "report/sweep_results.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -377,6 +378,11 @@ SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResu
   run.file = (fs::path(directory) / "cells.jsonl").string();
   if (!fs::exists(run.file)) throw Error(run.file + ": no such file (not a sweep result directory?)");
   const std::vector<json> records = read_jsonl(run.file, &run.torn_lines);
+  if (run.torn_lines > 0) {
+    // The torn tail of a killed sweep is never read as a record; say so where it is seen.
+    std::fprintf(stderr, "report: %s: unfinished last line (an interrupted sweep) set aside\n",
+                 run.file.c_str());
+  }
   const std::vector<std::size_t> lines = record_line_numbers(run.file);
   GRAM_ASSERT(lines.size() >= records.size(), run.file);
   if (records.empty()) throw Error(run.file + ": no context record (the file holds no records)");

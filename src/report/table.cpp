@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 
@@ -68,11 +69,23 @@ nlohmann::json to_json(const Table& table) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  if (!file) throw Error(path + ": cannot write: " + std::strerror(errno));
+  // Written beside the target and renamed over it: a reader (or a report rerun after a full
+  // disk or a kill) sees the old file or the new one, never half of one.
+  const std::string temporary = path + ".tmp";
+  std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
+  if (!file) throw Error(temporary + ": cannot write: " + std::strerror(errno));
   file << text;
   file.close();
-  if (!file) throw Error(path + ": cannot write: " + std::strerror(errno));
+  if (!file) {
+    const int error_number = errno;
+    std::remove(temporary.c_str());
+    throw Error(temporary + ": cannot write: " + std::strerror(error_number));
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const int error_number = errno;
+    std::remove(temporary.c_str());
+    throw Error(path + ": cannot replace with " + temporary + ": " + std::strerror(error_number));
+  }
 }
 
 }  // namespace gram::report

@@ -28,6 +28,7 @@
 #include "util/hash.h"
 #include "util/jsonl_writer.h"
 #include "util/run_context.h"
+#include "util/stop_signal.h"
 
 namespace gram::sweep {
 namespace {
@@ -195,10 +196,17 @@ int merge_shards(const std::filesystem::path& directory, const std::string& plan
   return merged;
 }
 
-}  // namespace
+// What a sweep stopped by a signal has on file, kept up to date as it goes (rank 0).
+struct StopReport {
+  std::string cells_path;
+  int cells = 0;
+  int cells_on_file = 0;      // this share's cells in cells.jsonl, all synced
+  std::string run_under_way;  // dropped on a stop (its cells need all of it); runs again
+};
 
-SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
-                       dist::Communicator& communicator) {
+SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, int argc,
+                                             char** argv, dist::Communicator& communicator,
+                                             StopReport& stop_report) {
   const auto sweep_start = std::chrono::steady_clock::now();
   config::validate(config);
   std::vector<engine::Aggregator> aggregators;
@@ -273,6 +281,8 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
   SweepSummary summary;
   summary.cells = static_cast<int>(plan.cells.size());
   summary.cells_path = cells_path;
+  stop_report.cells_path = cells_path;
+  stop_report.cells = summary.cells;
   std::vector<int> pending_runs;
   if (ranks.is_root()) {
     for (const std::string& line : plan.skipped) {
@@ -379,8 +389,12 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
   }
   Progress progress(ranks.is_root() ? total_work : 0.0);
   int run_number = 0;
+  stop_report.cells_on_file = summary.cells_resumed;
   for (int run : pending_runs) {
     const PlannedRun& planned = plan.runs[run];
+    stop_report.run_under_way = planned.name;
+    // A removed output directory is reported before a run's work rather than after it.
+    if (cells) cells->check_in_place();
     const LoadedModel& loaded = models[planned.model];
     const auto items =
         engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
@@ -450,6 +464,7 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
       record.update(figures);
       record["timing"] = cell.derived ? nlohmann::json(nullptr) : run_timing(outcomes, wall, figures);
       cells->write(record);
+      ++stop_report.cells_on_file;
     }
     if (entropy_run.at({planned.model, planned.halting}) == run &&
         !done.contains(entropy_key(planned.name))) {
@@ -475,12 +490,37 @@ SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
                                    planned.depth, costs));
       cells->write(record);
     }
+    // Durable before the next run starts: a lost node or a SIGKILL costs at most that run.
+    cells->sync();
+    stop_report.run_under_way.clear();
     progress.finish_run(wall);
   }
   if (cells) cells->close();
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - sweep_start).count();
   return summary;
+}
+
+}  // namespace
+
+SweepSummary run_sweep(const config::SweepConfig& config, int argc, char** argv,
+                       dist::Communicator& communicator) {
+  StopReport report;
+  try {
+    return run_sweep_until_done_or_stopped(config, argc, argv, communicator, report);
+  } catch (const Stopped& stopped) {
+    // Every rank stops together (engine::DistributedRun agrees on it); rank 0 alone owns the
+    // files and says what they hold and how to go on.
+    if (communicator.rank() != 0 || report.cells_path.empty()) throw;
+    throw Stopped(stopped.signal(),
+                  "sweep stopped by " + signal_name(stopped.signal()) + ": " +
+                      std::to_string(report.cells_on_file) + " of " +
+                      std::to_string(report.cells) + " cells on file in " + report.cells_path +
+                      (report.run_under_way.empty()
+                           ? std::string()
+                           : ", run " + report.run_under_way + " will run again") +
+                      "; rerun the same command to resume");
+  }
 }
 
 }  // namespace gram::sweep

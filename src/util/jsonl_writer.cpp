@@ -169,6 +169,11 @@ std::vector<nlohmann::json> read_jsonl(const std::string& path, std::size_t* ign
                                        std::vector<std::size_t>* line_numbers) {
   std::ifstream file(path, std::ios::binary);
   if (!file) throw Error(path + ": cannot open: " + std::strerror(errno));
+  // A device or a pipe (an output linked to /dev/zero, say) would be read without end.
+  std::error_code ignored;
+  if (!std::filesystem::is_regular_file(path, ignored)) {
+    throw Error(path + ": not a regular file");
+  }
   std::stringstream buffer;
   buffer << file.rdbuf();
   const std::string text = buffer.str();

@@ -65,7 +65,8 @@ class JsonlWriter {
 
 // Parses every complete line of `path`. A last line without '\n' (the torn tail of a killed
 // run) is not parsed; the number of such lines (0 or 1) goes to `ignored_lines` if given.
-// Empty lines are skipped. Errors: "<path>: cannot open: ...", "<path>:<line>: not JSON".
+// Empty lines are skipped. Errors: "<path>: cannot open: ...", "<path>: not a regular file",
+// "<path>:<line>: not JSON".
 // `line_numbers`, if given, receives each record's 1-based line, for errors about its fields.
 std::vector<nlohmann::json> read_jsonl(const std::string& path,
                                        std::size_t* ignored_lines = nullptr,

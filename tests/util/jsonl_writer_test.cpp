@@ -202,6 +202,12 @@ TEST(ReadJsonl, BadLineNamesItsNumber) {
   EXPECT_EQ(error_of([&] { read_jsonl(path); }), path + ":3: not JSON");
 }
 
+TEST(ReadJsonl, RefusesADevice) {
+  // /dev/zero would never end; /dev/full reads as zeros too.
+  if (!std::filesystem::exists("/dev/zero")) GTEST_SKIP() << "no /dev/zero on this system";
+  EXPECT_EQ(error_of([] { read_jsonl("/dev/zero"); }), "/dev/zero: not a regular file");
+}
+
 TEST(ReadJsonl, MissingFile) {
   TempDir dir;
   std::string path = dir.file("absent.jsonl");

@@ -1,0 +1,118 @@
+// Stop signals under mpirun (label mpi): SIGTERM to mpirun, which passes it to every rank, and
+// SIGTERM to one rank alone, which the ranks agree on at the end of the run under way. Either
+// way every rank stops at a safe point, rank 0 says what is on file, and a resume on two ranks
+// ends with the records of an uninterrupted single-process sweep (timing and launch fields
+// aside: common/distributed_results.h). A rank killed with SIGKILL is mpi_test.cpp's
+// KilledRankEndsTheJobAndResumeCompletesTheSweep. Skipped, with the reason, without mpirun or
+// in a build without GRAM_MPI.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "common/background_command.h"
+#include "common/cli_fixture.h"
+#include "common/distributed_results.h"
+
+namespace {
+
+using namespace gram::testing;
+
+class MpiFaults : public GramCli {
+ protected:
+  void SetUp() override {
+    GramCli::SetUp();
+    if (!GRAM_HAS_MPI) GTEST_SKIP() << "this build has no MPI (GRAM_MPI=OFF)";
+    mpirun_ = find_program("mpirun");
+    if (mpirun_.empty()) GTEST_SKIP() << "mpirun is not on PATH (Debian: openmpi-bin)";
+    const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+    ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
+    ASSERT_EQ(run("generate --task sudoku:4 --count 60 --seed 3 --output " + path("many.txt")).status, 0);
+  }
+  // mpirun as root on a machine with fewer cores than ranks; `env` so that the background
+  // command's exec makes mpirun itself the process the test signals.
+  std::string mpi(int ranks, const std::string& arguments, const std::string& log_dir) const {
+    return "env GRAM_LOG_DIR=" + log_dir + " " + mpirun_ +
+           " --oversubscribe --allow-run-as-root --bind-to none -np " + std::to_string(ranks) +
+           " " + GRAM_EXECUTABLE + " " + arguments;
+  }
+  std::string sweep(const std::string& output) const {
+    return "sweep --models tiny=" + path("m.safetensors") + " --puzzles " + path("many.txt") +
+           " --output " + path(output) + " --budgets 2,4,8,16 --fixed_depth 2 --halting off,on" +
+           " --threads 1";
+  }
+  std::size_t records(const std::string& output) const {
+    return complete_records(path(output) + "/cells.jsonl").size();
+  }
+  std::string read(const std::string& file) const {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+  // Resumes on two ranks and compares with one uninterrupted process.
+  void resume_and_compare(const std::string& output) {
+    const Shell resumed = shell(mpi(2, sweep(output), path("resume-logs")));
+    ASSERT_EQ(resumed.status, 0) << resumed.output;
+    EXPECT_NE(resumed.output.find("from an earlier attempt"), std::string::npos) << resumed.output;
+    EXPECT_EQ(resumed.output.find("(0 from an earlier attempt)"), std::string::npos)
+        << resumed.output;
+    const Command whole = run(sweep("whole"));
+    ASSERT_EQ(whole.status, 0) << whole.output;
+    EXPECT_EQ(comparable_sweep(path(output)), comparable_sweep(path("whole")));
+    EXPECT_EQ(raw_runs(path(output)), raw_runs(path("whole")));
+  }
+  std::string mpirun_;
+};
+
+TEST_F(MpiFaults, SigtermToMpirunStopsEveryRankAndResumeCompletesTheSweep) {
+  BackgroundCommand job(mpi(2, sweep("stopped"), path("logs")), path("job.out"));
+  ASSERT_TRUE(job.wait_until([&] { return records("stopped") >= 2; }, 300))
+      << "no cell after 300 s\n" << job.output();
+  ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n" << job.output();
+  ASSERT_TRUE(job.signal(SIGTERM));
+  const auto status = job.wait(120);
+  ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
+  // Open MPI's mpirun exits with 1 after passing a signal on; its ranks stopped at a safe point
+  // (rank 0 says what is on file) within the 1 s before mpirun would SIGKILL them.
+  EXPECT_NE(*status, 0) << job.output();
+  EXPECT_NE(job.output().find("gram: sweep stopped by SIGTERM: "), std::string::npos)
+      << job.output();
+  for (int rank : {0, 1}) {
+    const std::string log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
+    EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << "rank " << rank << "\n" << log;
+  }
+  // Finished cells are whole and on file; the file ends on a record boundary.
+  const std::string cells = read(path("stopped") + "/cells.jsonl");
+  ASSERT_FALSE(cells.empty());
+  EXPECT_EQ(cells.back(), '\n');
+  EXPECT_GE(records("stopped"), 2u);
+  resume_and_compare("stopped");
+}
+
+TEST_F(MpiFaults, SigtermToOneRankStopsAllRanksTogether) {
+  BackgroundCommand job(mpi(2, sweep("stopped"), path("logs")), path("job.out"));
+  ASSERT_TRUE(job.wait_until([&] { return records("stopped") >= 2; }, 300))
+      << "no cell after 300 s\n" << job.output();
+  std::smatch found;
+  const std::string first_line = read(path("logs") + "/rank-1.log");
+  ASSERT_TRUE(std::regex_search(first_line, found, std::regex("pid ([0-9]+)"))) << first_line;
+  ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n" << job.output();
+  // Only rank 1 is told; rank 0 learns it when the run under way ends on every rank.
+  ASSERT_EQ(::kill(static_cast<pid_t>(std::stoi(found[1])), SIGTERM), 0);
+  const auto status = job.wait(120);
+  ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
+  const std::string output = job.output();
+  EXPECT_EQ(*status, 143) << output;
+  EXPECT_NE(output.find("gram: sweep stopped by SIGTERM: "), std::string::npos) << output;
+  EXPECT_NE(output.find("rerun the same command to resume"), std::string::npos) << output;
+  EXPECT_EQ(output.find("gram: error"), std::string::npos) << output;
+  // Both ranks stopped at the safe point rather than being aborted.
+  for (int rank : {0, 1}) {
+    const std::string log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
+    EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << "rank " << rank << "\n" << log;
+  }
+  resume_and_compare("stopped");
+}
+
+}  // namespace
