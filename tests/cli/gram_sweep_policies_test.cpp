@@ -124,6 +124,35 @@ TEST_F(GramSweepPolicies, AllocationDrawsPrefixesOfTheUniformRunWithinItsBudget)
   EXPECT_GT(total, 20u) << "the first round alone is 20; some puzzle must be in doubt";
 }
 
+TEST_F(GramSweepPolicies, ResumeWritesOnlyTheMissingPolicyRecords) {
+  ASSERT_EQ(run(sweep("sweep")).status, 0);
+  const auto first = read_records(path("sweep") + "/cells.jsonl");
+  // A rerun finds every record on file and runs nothing.
+  const Command again = run(sweep("sweep"));
+  ASSERT_EQ(again.status, 0) << again.output;
+  EXPECT_NE(again.output.find("0 runs executed"), std::string::npos) << again.output;
+  EXPECT_EQ(read_records(path("sweep") + "/cells.jsonl").size(), first.size());
+  // Without the allocate record, the run executes again and only that record is added back.
+  std::ofstream rewritten(path("sweep") + "/cells.jsonl", std::ios::trunc);
+  nlohmann::json removed;
+  for (const auto& record : first) {
+    if (record["type"] == "policy" && record["policy"] == "allocate") {
+      removed = record;
+      continue;
+    }
+    rewritten << record.dump() << "\n";
+  }
+  rewritten.close();
+  ASSERT_FALSE(removed.is_null());
+  const Command resumed = run(sweep("sweep"));
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  const auto after = read_records(path("sweep") + "/cells.jsonl");
+  ASSERT_EQ(after.size(), first.size());
+  EXPECT_EQ(after.back()["policy"], "allocate");
+  EXPECT_EQ(after.back()["per_puzzle_trajectories"], removed["per_puzzle_trajectories"]);
+  EXPECT_EQ(after.back()["correct"], removed["correct"]);
+}
+
 TEST_F(GramSweepPolicies, ReportShowsTheAdaptiveSectionAndRefusesABrokenRecord) {
   ASSERT_EQ(run(sweep("sweep")).status, 0);
   const Command report = run("report " + path("sweep") + " --no-figures --output " + path("report"));
