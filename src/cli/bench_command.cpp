@@ -4,6 +4,7 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/model_task.h"
 #include "config/bench_config.h"
 #include "model/weights.h"
 #include "backend/gemm_peak.h"
@@ -26,7 +27,7 @@ int bench_command(const CommandContext& command) {
   }
   config::validate(bench);
   const model::Model model = model::load_model(bench.model);
-  const auto task = tasks::make_task(tasks::TaskSpec::parse(model.config.task));
+  const auto task = model_task(model, bench.model);
   std::vector<tasks::Puzzle> puzzles;
   if (bench.puzzles.empty()) {
     tasks::GenerateOptions options;

@@ -12,10 +12,12 @@
 
 #include "backend/backend.h"
 #include "cli/commands.h"
+#include "cli/model_task.h"
 #include "cli/run_search.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
 #include "engine/adaptive_run.h"
+#include "engine/memory_plan.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -42,7 +44,7 @@ int run_command(const CommandContext& command) {
   config::validate(run);
 
   model::Model model = model::load_model(run.model);
-  const auto task = tasks::make_task(tasks::TaskSpec::parse(model.config.task));
+  const auto task = model_task(model, run.model);
   if (task->seq_len() != model.config.seq_len || task->vocab_size() > model.config.vocab_size) {
     throw Error(run.model + ": model config (seq_len " + std::to_string(model.config.seq_len) +
                 ", vocab_size " + std::to_string(model.config.vocab_size) + ") does not fit task " +
@@ -61,13 +63,25 @@ int run_command(const CommandContext& command) {
   if (run.search != "none") return run_search(command, run, model, *task, puzzles, aggregators);
 
   engine::DistributedRun ranks(*command.communicator);
+  // Fit the run to memory before allocating anything: this rank's trajectories, the row cap
+  // lowered until weights + rows + results fit (results do not depend on the row cap), or one
+  // line with the figures when a single row cannot fit.
+  const std::uint64_t trajectories = static_cast<std::uint64_t>(puzzles.size()) * run.width;
+  const std::uint64_t rows_needed =
+      (trajectories + ranks.world_size() - 1) / static_cast<std::uint64_t>(ranks.world_size());
+  const int wanted_rows =
+      static_cast<int>(std::min<std::uint64_t>(run.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
+  const engine::RowPlan rows = engine::plan_rows(
+      engine::estimate_memory(model.config, rows_needed, 0), wanted_rows, run.memory_limit);
+  if (rows.row_cap < wanted_rows && ranks.is_root()) {
+    std::printf("row_cap %d lowered to %d to fit %s of %s memory (%s needed)\n", wanted_rows,
+                rows.row_cap, engine::format_bytes(rows.limit_bytes).c_str(),
+                run.memory_limit != 0 ? "memory_limit" : "available",
+                engine::format_bytes(rows.needed_bytes).c_str());
+  }
   auto backend = backend::make_backend(run.backend, run.threads);
   const auto items = engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
-  const auto rows_needed =
-      engine::rank_share(items, ranks.rank(), ranks.world_size()).size();
-  engine::RecursiveModel recursive(
-      model, *backend,
-      std::max<int>(1, std::min<int>(run.row_cap, static_cast<int>(rows_needed))));
+  engine::RecursiveModel recursive(model, *backend, rows.row_cap);
   const model::FlopCounts flops = model::count_flops(model.config);
 
   // Rank 0 alone owns the result file; an existing file is refused before any rank starts work.

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -122,6 +123,34 @@ std::uint64_t parse_uint64(const std::string& name, const std::string& text) {
   return value;
 }
 
+std::uint64_t parse_bytes(const std::string& name, const std::string& text) {
+  std::string digits = text;
+  int shift = 0;
+  if (!digits.empty()) {
+    const std::string suffixes = "KMGT";
+    const auto unit = suffixes.find(static_cast<char>(std::toupper(
+        static_cast<unsigned char>(digits.back()))));
+    if (unit != std::string::npos) {
+      shift = 10 * (static_cast<int>(unit) + 1);
+      digits.pop_back();
+    }
+  }
+  const bool digits_only = !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  if (!digits_only) {
+    throw Error(quoted(name) + " expects a size in bytes, optionally with K, M, G or T (got '" +
+                text + "')");
+  }
+  std::uint64_t value = 0;
+  const auto status = std::from_chars(digits.data(), digits.data() + digits.size(), value).ec;
+  if (status == std::errc::result_out_of_range ||
+      value > (std::numeric_limits<std::uint64_t>::max() >> shift)) {
+    throw Error(quoted(name) + " is out of range (got " + text + ")");
+  }
+  return value << shift;
+}
+
 bool parse_bool(const std::string& name, const std::string& text) {
   std::string lower = text;
   std::transform(lower.begin(), lower.end(), lower.begin(),
@@ -159,7 +188,9 @@ double parse_double(const std::string& name, const std::string& text, double min
     throw Error(quoted(name) + " expects a number (got '" + text + "')");
   }
   if (value < minimum) {
-    throw Error(quoted(name) + " must be >= " + std::to_string(minimum) + " (got " + text + ")");
+    char shortest[32];  // "1", "0.5": std::to_string would print "1.000000"
+    std::snprintf(shortest, sizeof(shortest), "%g", minimum);
+    throw Error(quoted(name) + " must be >= " + shortest + " (got " + text + ")");
   }
   return value;
 }

@@ -38,6 +38,8 @@ int parse_int(const std::string& name, const std::string& text, int minimum);
 std::uint64_t parse_uint64(const std::string& name, const std::string& text);
 double parse_double(const std::string& name, const std::string& text, double minimum);
 bool parse_bool(const std::string& name, const std::string& text);
+// A size in bytes: decimal digits with an optional binary suffix K, M, G or T ("512M", "2G").
+std::uint64_t parse_bytes(const std::string& name, const std::string& text);
 // "a, b,c" -> {"a", "b", "c"}; "" -> {}.
 std::vector<std::string> parse_list(const std::string& name, const std::string& text);
 
@@ -111,6 +113,16 @@ Field<Config> double_field(std::string name, double Config::*member, double mini
           },
           [member, name, minimum](Config& c, const std::string& text) {
             c.*member = parse_double(name, text, minimum);
+          },
+          [member](const Config& c) { return nlohmann::json(c.*member); }};
+}
+
+template <class Config>
+Field<Config> bytes_field(std::string name, std::uint64_t Config::*member, std::string help) {
+  return {name, "bytes", std::move(help),
+          [member](const Config& c) { return std::to_string(c.*member); },
+          [member, name](Config& c, const std::string& text) {
+            c.*member = parse_bytes(name, text);
           },
           [member](const Config& c) { return nlohmann::json(c.*member); }};
 }

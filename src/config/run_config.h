@@ -28,6 +28,10 @@ struct RunConfig {
   std::vector<std::string> aggregators = {"majority", "best_of_n", "weighted_vote", "oracle"};
   std::uint64_t seed = 0;
   int row_cap = 256;                 // trajectories advanced together in one batch
+  // Bytes the run may use (weights, row buffers, results): the row cap is lowered to fit, and
+  // a run that cannot fit one row is refused up front (engine/memory_plan.h). 0 = the memory
+  // the machine has available when the run starts.
+  std::uint64_t memory_limit = 0;
   int threads = 0;                   // 0 = all cores
   int limit = 0;                     // use only the first `limit` puzzles (0 = all)
   bool overwrite = false;            // replace an existing output file

@@ -36,6 +36,9 @@ const std::vector<FieldSpec>& run_config_fields() {
                    "base seed; trajectory noise is derived from it per trajectory"),
       int_field<RunConfig>("row_cap", &RunConfig::row_cap, 1,
                 "trajectories advanced together in one batch"),
+      bytes_field<RunConfig>("memory_limit", &RunConfig::memory_limit,
+                             "bytes the run may use (e.g. 8G); row_cap is lowered to fit, 0 = "
+                             "the machine's available memory"),
       int_field<RunConfig>("threads", &RunConfig::threads, 0, "CPU threads (0 = all cores)"),
       int_field<RunConfig>("limit", &RunConfig::limit, 0, "use only the first `limit` puzzles (0 = all)"),
       bool_field<RunConfig>("overwrite", &RunConfig::overwrite, "replace an existing output file"),

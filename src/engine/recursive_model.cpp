@@ -10,7 +10,44 @@ namespace {
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+// Element counts of the row buffers for `rows` slots. Every one is linear in `rows`, which is
+// what lets a run's memory estimate (bytes_per_row) choose the row cap.
+struct RowBufferSizes {
+  std::size_t state = 0;   // h, l, e, transposed, residual: (rows, P+L, D) each
+  std::size_t wide = 0;    // gate_up or qkv or prior (mu | sigma_pre)
+  std::size_t narrow = 0;  // after SwiGLU / attention / prior hidden
+  std::size_t logits = 0;  // (rows * (P+L), V)
+  std::size_t tokens = 0;  // (rows * (P+L))
+};
+
+RowBufferSizes row_buffer_sizes(const model::ModelConfig& c, std::size_t rows) {
+  const std::size_t positions = static_cast<std::size_t>(c.positions());
+  const std::size_t hidden = static_cast<std::size_t>(c.hidden_size);
+  RowBufferSizes sizes;
+  sizes.state = rows * positions * hidden;
+  sizes.wide = std::max<std::size_t>(sizes.state * 2 / hidden * c.ffn_hidden, 2 * sizes.state);
+  sizes.narrow = std::max<std::size_t>(sizes.state / hidden * c.ffn_hidden, sizes.state);
+  if (c.mixer == model::Mixer::kMlpT) {
+    sizes.wide = std::max(sizes.wide, rows * hidden * 2 * c.mlp_t_hidden);
+    sizes.narrow = std::max(sizes.narrow, rows * hidden * c.mlp_t_hidden);
+  } else {
+    sizes.wide = std::max(sizes.wide, sizes.state * 3);
+  }
+  if (c.noise.enabled) {
+    sizes.narrow = std::max(sizes.narrow, rows * positions * c.noise.hidden);
+  }
+  sizes.logits = rows * positions * c.vocab_size;
+  sizes.tokens = rows * positions;
+  return sizes;
+}
+
 }  // namespace
+
+std::uint64_t RecursiveModel::bytes_per_row(const model::ModelConfig& config) {
+  const RowBufferSizes sizes = row_buffer_sizes(config, 1);
+  return (5 * sizes.state + sizes.wide + sizes.narrow + sizes.logits + 3) * sizeof(float) +
+         sizes.tokens * sizeof(std::int32_t) + sizeof(backend::NoiseRow);
+}
 
 RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows)
     : config_(model.config),
@@ -86,31 +123,21 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
     position_embedding_ = model.tensor("embed.position").values;
   }
 
+  // Sized by row_buffer_sizes, which bytes_per_row also reads: the memory estimate and the
+  // allocations cannot drift apart.
   const std::size_t rows = static_cast<std::size_t>(max_rows);
-  const std::size_t state = rows * row_size_;
-  h_ = backend::DeviceArray<float>(backend_, state);
-  l_ = backend::DeviceArray<float>(backend_, state);
-  e_ = backend::DeviceArray<float>(backend_, state);
-  transposed_ = backend::DeviceArray<float>(backend_, state);
-  residual_ = backend::DeviceArray<float>(backend_, state);
-
-  std::size_t wide = std::max<std::size_t>(state * 2 / hidden * c.ffn_hidden, 2 * state);
-  std::size_t narrow = std::max<std::size_t>(state / hidden * c.ffn_hidden, state);
-  if (c.mixer == model::Mixer::kMlpT) {
-    wide = std::max(wide, rows * hidden * 2 * c.mlp_t_hidden);
-    narrow = std::max(narrow, rows * hidden * c.mlp_t_hidden);
-  } else {
-    wide = std::max(wide, state * 3);
-  }
-  if (c.noise.enabled) {
-    narrow = std::max(narrow, rows * positions * c.noise.hidden);
-  }
-  wide_ = backend::DeviceArray<float>(backend_, wide);
-  narrow_ = backend::DeviceArray<float>(backend_, narrow);
+  const RowBufferSizes sizes = row_buffer_sizes(c, rows);
+  h_ = backend::DeviceArray<float>(backend_, sizes.state);
+  l_ = backend::DeviceArray<float>(backend_, sizes.state);
+  e_ = backend::DeviceArray<float>(backend_, sizes.state);
+  transposed_ = backend::DeviceArray<float>(backend_, sizes.state);
+  residual_ = backend::DeviceArray<float>(backend_, sizes.state);
+  wide_ = backend::DeviceArray<float>(backend_, sizes.wide);
+  narrow_ = backend::DeviceArray<float>(backend_, sizes.narrow);
   row_keys_ = backend::DeviceArray<backend::NoiseRow>(backend_, rows);
   head_out_ = backend::DeviceArray<float>(backend_, rows * 3);
-  logits_ = backend::DeviceArray<float>(backend_, rows * positions * c.vocab_size);
-  tokens_ = backend::DeviceArray<std::int32_t>(backend_, rows * positions);
+  logits_ = backend::DeviceArray<float>(backend_, sizes.logits);
+  tokens_ = backend::DeviceArray<std::int32_t>(backend_, sizes.tokens);
 }
 
 const float* RecursiveModel::upload(const model::Model& model, const std::string& name) {

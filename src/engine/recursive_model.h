@@ -33,6 +33,10 @@ class RecursiveModel {
   // Uploads the weights and sizes every buffer for `max_rows` slots, once per run.
   RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows);
 
+  // Backend bytes of the row buffers (state, workspace, heads) per row slot: a run's memory
+  // estimate multiplies it by the row cap (engine/memory_plan.h).
+  static std::uint64_t bytes_per_row(const model::ModelConfig& config);
+
   const model::ModelConfig& config() const { return config_; }
   int max_rows() const { return max_rows_; }
 

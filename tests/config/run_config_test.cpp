@@ -54,7 +54,8 @@ TEST(RunConfig, TableFollowsDeclarationOrder) {
   }
   EXPECT_EQ(names, (std::vector<std::string>{"model", "puzzles", "output", "backend", "width",
                                              "depth", "halting", "aggregators", "seed",
-                                             "row_cap", "threads", "limit", "overwrite", "adaptive",
+                                             "row_cap", "memory_limit", "threads", "limit",
+                                             "overwrite", "adaptive",
                                              "round", "stop_threshold", "stop_window",
                                              "search", "particles", "beams", "expand",
                                              "resample_every", "temperature", "ess_threshold",
@@ -108,6 +109,24 @@ TEST(RunConfig, IntErrors) {
             "--set width=99999999999: 'width' is out of range (got 99999999999)");
 }
 
+TEST(RunConfig, MemoryLimitTakesBinarySuffixes) {
+  RunConfig config;
+  apply_override(config, "memory_limit=512M");
+  EXPECT_EQ(config.memory_limit, 512ull << 20);
+  apply_override(config, "memory_limit=2g");
+  EXPECT_EQ(config.memory_limit, 2ull << 30);
+  apply_override(config, "memory_limit=1000");
+  EXPECT_EQ(config.memory_limit, 1000u);
+  EXPECT_EQ(override_error("memory_limit=1.5G"),
+            "--set memory_limit=1.5G: 'memory_limit' expects a size in bytes, optionally with K, "
+            "M, G or T (got '1.5G')");
+  EXPECT_EQ(override_error("memory_limit=-1"),
+            "--set memory_limit=-1: 'memory_limit' expects a size in bytes, optionally with K, M, "
+            "G or T (got '-1')");
+  EXPECT_EQ(override_error("memory_limit=99999999999T"),
+            "--set memory_limit=99999999999T: 'memory_limit' is out of range (got 99999999999T)");
+}
+
 TEST(RunConfig, SeedErrors) {
   const std::string expects = "'seed' expects a non-negative decimal integer";
   EXPECT_EQ(override_error("seed=-1"), "--set seed=-1: " + expects);
@@ -133,7 +152,7 @@ TEST(RunConfig, OverrideSyntaxErrors) {
   EXPECT_EQ(override_error("width"), "--set width: expected key=value");
   EXPECT_EQ(override_error("foo=1"),
             "--set foo=1: unknown key 'foo' (known: model, puzzles, output, backend, width, "
-            "depth, halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
+            "depth, halting, aggregators, seed, row_cap, memory_limit, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
             "temperature, ess_threshold, budget)");
 }

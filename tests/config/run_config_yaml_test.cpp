@@ -82,7 +82,7 @@ TEST(RunConfigYaml, EmptyFileChangesNothing) {
 TEST(RunConfigYaml, UnknownKeyNamesTheLine) {
   EXPECT_EQ(yaml_error("width: 2\n\nfoo: 1\n"),
             "FILE:3: unknown key 'foo' (known: model, puzzles, output, backend, width, depth, "
-            "halting, aggregators, seed, row_cap, threads, limit, overwrite, adaptive, round, "
+            "halting, aggregators, seed, row_cap, memory_limit, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
             "temperature, ess_threshold, budget)");
 }
