@@ -22,6 +22,17 @@ long long parse_number(const std::string& flag, const std::string& text) {
   throw Error(flag + ": expects an integer, got '" + text + "'");
 }
 
+// std::stod alone would end the run with its own one-word message ("stod"), naming no flag.
+double parse_probability(const std::string& flag, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    const double value = std::stod(text, &used);
+    if (used == text.size()) return value;
+  } catch (const std::exception&) {
+  }
+  throw Error(flag + ": expects a number, got '" + text + "'");
+}
+
 }  // namespace
 
 namespace {
@@ -53,7 +64,7 @@ int generate_command(const CommandContext& context) {
     else if (flag == "--givens") options.givens = static_cast<int>(parse_number(flag, value));
     else if (flag == "--removed") options.removed = static_cast<int>(parse_number(flag, value));
     else if (flag == "--solutions") options.solutions = static_cast<int>(parse_number(flag, value));
-    else if (flag == "--edge-probability") options.edge_probability = std::stod(value);
+    else if (flag == "--edge-probability") options.edge_probability = parse_probability(flag, value);
     else throw Error("gram generate: unknown option '" + flag + "'");
   }
   if (!model_config.empty()) {
@@ -67,7 +78,13 @@ int generate_command(const CommandContext& context) {
       throw Error(model_config + ": not JSON: " + error.what());
     }
     if (output.empty()) throw Error("gram generate: --output is required");
-    model::save_model(output, model::random_model(model::ModelConfig::from_json(json), options.seed));
+    model::Model model;
+    try {
+      model = model::random_model(model::ModelConfig::from_json(json), options.seed);
+    } catch (const Error& error) {
+      throw Error(model_config + ": " + error.what());  // "model config: unknown key ..."
+    }
+    model::save_model(output, model);
     std::printf("wrote an UNTRAINED random model (seed %llu) to %s\n",
                 static_cast<unsigned long long>(options.seed), output.c_str());
     return 0;

@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
   const auto& table = gram::cli::command_table();
   const auto found = table.find(name);
   if (found == table.end()) {
-    std::fprintf(stderr, "gram: error: unknown command '%s'\n", name.c_str());
-    print_usage(stderr);
-    return 2;
+    // One line like every other error (a log keeps only its last lines); --help lists them.
+    std::fprintf(stderr, "gram: error: unknown command '%s' (gram --help lists the commands)\n",
+                 name.c_str());
+    return 1;
   }
   std::unique_ptr<gram::dist::Communicator> communicator;
   try {

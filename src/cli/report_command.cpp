@@ -64,8 +64,7 @@ int report_command(const CommandContext& context) {
     }
   }
   if (options.inputs.empty()) {
-    std::fputs(kUsage, stderr);
-    throw Error("gram report: expects at least one sweep result directory");
+    throw Error("gram report: expects at least one sweep result directory (gram report --help)");
   }
   const report::ReportSummary summary = report::build_report(options);
   std::printf("wrote %s (%zu tables in %s/tables, %zu figures)\n", summary.markdown.c_str(),

@@ -1,6 +1,8 @@
 #include "tasks/text_file.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
@@ -58,7 +60,7 @@ std::vector<Field> split_fields(std::string_view line, char separator) {
 void write_text_file(const std::string& path, const std::string& contents) {
   std::ofstream stream(path, std::ios::binary | std::ios::trunc);
   if (!stream) {
-    throw Error(path + ": cannot open for writing");
+    throw Error(path + ": cannot open for writing: " + std::strerror(errno));
   }
   stream.write(contents.data(), static_cast<std::streamsize>(contents.size()));
   stream.close();
