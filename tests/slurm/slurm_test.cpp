@@ -1,18 +1,21 @@
 // The project's sbatch scripts on a real one-node Slurm cluster started for this suite
 // (tests/slurm/local_cluster.sh: munged with a generated key, slurmctld and slurmd with a
 // generated slurm.conf, all under a temporary directory and stopped afterwards). The MPI sweep
-// script on 2 ranks, the job array with its final merging pass, and a job requeued mid-sweep
-// must all give the cells of a single-process sweep. Skipped, with the reason, where the cluster cannot start (not root,
+// script on 2 ranks, the job array with its final merging pass, a job requeued mid-sweep, and
+// jobs stopped by scancel (SIGTERM, and SIGKILL) then submitted again must all give the cells of a
+// single-process sweep. Skipped, with the reason, where the cluster cannot start (not root,
 // Slurm or munge not installed) or the build has no MPI.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/cli_fixture.h"
 #include "common/distributed_results.h"
@@ -62,9 +65,10 @@ class Slurm : public GramCli {
 
   // sbatch options and environment shared by the tests: this cluster's partition, one core per
   // rank, the job's files in this test's directory.
-  std::string submit_environment(const std::string& output) const {
+  std::string submit_environment(const std::string& output,
+                                 const std::string& config = "sweep.yaml") const {
     return "cd " + dir_.string() + " && GRAM=" + GRAM_EXECUTABLE + " SWEEP_CONFIG=" +
-           path("sweep.yaml") + " OUTPUT=" + path(output) + " LOG_ROOT=" + path("logs") + " ";
+           path(config) + " OUTPUT=" + path(output) + " LOG_ROOT=" + path("logs") + " ";
   }
   static std::string job_options() {
     return "--wait --partition=debug --cpus-per-task=1 --time=00:05:00 ";
@@ -80,6 +84,87 @@ class Slurm : public GramCli {
               std::string(std::istreambuf_iterator<char>(file), {});
     }
     return text;
+  }
+
+  // Submits the sweep script (two ranks) on `config` into `output` without waiting; the job id.
+  std::string submit(const std::string& config, const std::string& output) const {
+    const Shell submitted = shell(submit_environment(output, config) +
+                                  "sbatch --parsable --partition=debug --cpus-per-task=1 "
+                                  "--nodes=1 --ntasks-per-node=2 " +
+                                  GRAM_SOURCE_DIR + "/slurm/sweep-cpu.sbatch");
+    EXPECT_EQ(submitted.status, 0) << submitted.output;
+    return submitted.output.substr(0, submitted.output.find_first_of(";\n"));
+  }
+  // Polls until `output` holds the context and a cell (the middle of the sweep).
+  bool wait_for_a_cell(const std::string& output, double seconds) const {
+    const auto end = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    while (complete_records(path(output) + "/cells.jsonl").size() < 2) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return true;
+  }
+  // Polls until the job has left the queue.
+  static bool wait_until_gone(const std::string& job, double seconds) {
+    const auto end = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    while (!shell("squeue -h -j " + job).output.empty()) {
+      if (std::chrono::steady_clock::now() > end) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return true;
+  }
+  static std::vector<nlohmann::json> sorted(std::vector<nlohmann::json> records) {
+    std::sort(records.begin(), records.end(),
+              [](const auto& a, const auto& b) { return a.dump() < b.dump(); });
+    return records;
+  }
+  // The config of the interrupted-job tests: large enough that the job still runs after its
+  // first run's cells are on file.
+  void write_big_sweep() const {
+    ASSERT_EQ(run("generate --task sudoku:4 --count 80 --seed 3 --output " + path("many.txt")).status, 0);
+    write("big.yaml", "models: [tiny=" + path("m.safetensors") + "]\npuzzles: " + path("many.txt") +
+                          "\nbudgets: [4, 8, 16]\nfixed_depth: 4\nhalting: [off]\n");
+  }
+  // scancel with `signal` in the middle of the sweep, submit again, and the cells of one
+  // process.
+  void signal_resubmit_and_compare(const std::string& signal, const std::string& expected_line) {
+    write_big_sweep();
+    const std::string job = submit("big.yaml", "signalled");
+    ASSERT_TRUE(wait_for_a_cell("signalled", 120)) << job_outputs();
+    const Shell cancelled = shell("scancel --signal=" + signal + " " + job);
+    ASSERT_EQ(cancelled.status, 0) << cancelled.output;
+    ASSERT_TRUE(wait_until_gone(job, 120) ||
+                shell("squeue -h -o %T -j " + job).output.starts_with("COMPLET"))
+        << "job still running 120 s after scancel --signal=" << signal << "\n" << job_outputs();
+    const std::string stopped = job_outputs();
+    if (!expected_line.empty()) EXPECT_NE(stopped.find(expected_line), std::string::npos) << stopped;
+    // Whole records survive; a clean stop also leaves no torn line.
+    EXPECT_GE(complete_records(path("signalled") + "/cells.jsonl").size(), 2u);
+    if (!expected_line.empty()) {
+      std::ifstream file(path("signalled") + "/cells.jsonl");
+      const std::string cells((std::istreambuf_iterator<char>(file)), {});
+      EXPECT_EQ(cells.back(), '\n');
+    }
+
+    // The job ended (srun's tasks exited 143, or were killed); submitting it again resumes. A
+    // requeue of the ended job would too, but its new step can race the old step's clean-up
+    // in slurmd ("step aborted before step completely launched"); RequeuedJobResumesTheSweep
+    // covers requeue.
+    const Shell again = shell(submit_environment("signalled", "big.yaml") + "sbatch " +
+                              job_options() + "--nodes=1 --ntasks-per-node=2 " +
+                              GRAM_SOURCE_DIR + "/slurm/sweep-cpu.sbatch");
+    ASSERT_EQ(again.status, 0) << again.output << job_outputs();
+    const std::string outputs = job_outputs();
+    EXPECT_NE(outputs.find("from an earlier attempt"), std::string::npos) << outputs;
+    EXPECT_EQ(outputs.find(" 0 from an earlier attempt"), std::string::npos) << outputs;
+    const Command single = run("sweep --config " + path("big.yaml") + " --threads 1 --output " +
+                               path("big-single"));
+    ASSERT_EQ(single.status, 0) << single.output;
+    EXPECT_EQ(sorted(comparable_sweep(path("signalled"))),
+              sorted(comparable_sweep(path("big-single"))));
+    EXPECT_EQ(raw_runs(path("signalled")), raw_runs(path("big-single")));
   }
 
   static inline fs::path cluster_;
@@ -170,6 +255,19 @@ TEST_F(Slurm, RequeuedJobResumesTheSweep) {
     return records;
   };
   EXPECT_EQ(sorted(comparable_sweep(path("requeued"))), sorted(comparable_sweep(path("big-single"))));
+}
+
+// What Slurm does on scancel, time-out and pre-emption before its SIGKILL: SIGTERM to every
+// task. Every rank stops at a safe point, rank 0 says what is on file, and the job submitted
+// again resumes.
+TEST_F(Slurm, ScancelWithSigtermStopsTheRanksAndASecondJobResumes) {
+  signal_resubmit_and_compare("TERM", "gram: sweep stopped by SIGTERM: ");
+}
+
+// A hard kill (SIGKILL to every task, as after KillWait or on a lost node): the cells on file
+// survive whole and the job submitted again resumes from them.
+TEST_F(Slurm, HardKilledJobResumesInASecondJob) {
+  signal_resubmit_and_compare("KILL", "");
 }
 
 }  // namespace
