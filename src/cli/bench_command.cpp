@@ -1,6 +1,7 @@
 // gram bench: whole-model throughput at a list of widths and depths, verified first
 // (src/throughput/throughput_bench.h), as a Markdown table and optionally JSON with a context block.
 #include <cstdio>
+#include <filesystem>
 
 #include "backend/backend.h"
 #include "cli/commands.h"
@@ -26,6 +27,10 @@ int bench_command(const CommandContext& command) {
     return 0;
   }
   config::validate(bench);
+  // Refused before the benchmark runs, so an existing result costs nothing and is kept as it was.
+  if (!bench.output.empty() && !bench.overwrite && std::filesystem::exists(bench.output)) {
+    throw Error(bench.output + ": exists (pass --overwrite to replace it)");
+  }
   const model::Model model = model::load_model(bench.model);
   const auto task = model_task(model, bench.model);
   std::vector<tasks::Puzzle> puzzles;

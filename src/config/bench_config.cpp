@@ -46,6 +46,8 @@ const std::vector<BenchField>& bench_config_fields() {
                                 "'measured' (the backend's 1024^3 GEMM) or a figure in GFLOP/s"),
       string_field<BenchConfig>("output", &BenchConfig::output,
                                 "JSON file for the context block and rows (empty: none)"),
+      bool_field<BenchConfig>("overwrite", &BenchConfig::overwrite,
+                              "replace an existing output file"),
   };
   return fields;
 }

@@ -23,6 +23,7 @@ struct BenchConfig {
   std::uint64_t seed = 0;
   std::string peak_gflops = "measured";       // "measured" (backend GEMM) or a number
   std::string output;                         // JSON file (context + rows); empty: none
+  bool overwrite = false;                     // replace an existing output file
 };
 
 using BenchField = Field<BenchConfig>;

@@ -567,6 +567,13 @@ std::vector<Row> rows() {
          return Args{"report", (d / "sweep").string(), "--output", (d / "out").string(), "--no-figures"};
        },
        {"report.md: exists"}},
+      {"BenchOutputExists",
+       [](const fs::path& d) {
+         write_bytes(d / "bench.json", "{}\n");
+         return Args{"bench", "--model", inputs().sudoku_model, "--widths", "1", "--threads", "1",
+                     "--peak_gflops", "1", "--output", (d / "bench.json").string()};
+       },
+       {"bench.json: exists (pass --overwrite to replace it)"}},
       {"GenerateOutputDirectoryIsAFile",
        [](const fs::path& d) {
          write_bytes(d / "plain", "");
