@@ -73,6 +73,9 @@ const std::vector<SweepField>& sweep_config_fields() {
                               "derive smaller cells from prefixes of larger runs (else run each)"),
       int_field<SweepConfig>("row_cap", &SweepConfig::row_cap, 1,
                              "trajectories advanced together in one batch"),
+      bytes_field<SweepConfig>("memory_limit", &SweepConfig::memory_limit,
+                               "bytes a run may use (e.g. 8G); row_cap is lowered to fit, 0 = "
+                               "the machine's available memory"),
       int_field<SweepConfig>("threads", &SweepConfig::threads, 0, "CPU threads (0 = all cores)"),
       int_field<SweepConfig>("limit", &SweepConfig::limit, 0,
                              "use only the first `limit` puzzles (0 = all)"),
@@ -212,7 +215,9 @@ nlohmann::json to_json(const SweepConfig& config) {
 nlohmann::json result_defining_json(const SweepConfig& config) {
   nlohmann::json json = to_json(config);
   // A shard's results are a part of the same sweep's, so the shard does not change the plan.
-  for (const char* key : {"output", "row_cap", "threads", "overwrite", "shard"}) json.erase(key);
+  for (const char* key : {"output", "row_cap", "memory_limit", "threads", "overwrite", "shard"}) {
+    json.erase(key);  // results do not depend on these
+  }
   // Without policies their settings decide nothing, so sweeps written before they existed
   // still resume.
   if (config.policies.empty()) {

@@ -34,6 +34,7 @@ struct SweepConfig {
   std::uint64_t seed = 0;
   bool derive = true;                    // derive smaller cells from prefixes of larger runs
   int row_cap = 256;
+  std::uint64_t memory_limit = 0;  // bytes; each run's row cap is lowered to fit (0: available)
   int threads = 0;
   int limit = 0;                         // only the first `limit` puzzles (0 = all)
   bool overwrite = false;                // start over in an existing output directory

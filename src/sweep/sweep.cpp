@@ -13,6 +13,7 @@
 #include "backend/backend.h"
 #include "engine/aggregate.h"
 #include "engine/distributed_run.h"
+#include "engine/memory_plan.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -387,6 +388,29 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
         (puzzles.size() * plan.runs[run].width + ranks.world_size() - 1) / ranks.world_size());
     total_work += share * plan.runs[run].depth;
   }
+  // Every pending run is fitted to memory before the first starts (engine/memory_plan.h): its row
+  // cap lowered where the rows would not fit, or one line with the figures now, not hours in.
+  std::map<int, int> row_caps;
+  for (int run : pending_runs) {
+    const PlannedRun& planned = plan.runs[run];
+    const std::uint64_t rows_needed =
+        (static_cast<std::uint64_t>(puzzles.size()) * planned.width + ranks.world_size() - 1) /
+        static_cast<std::uint64_t>(ranks.world_size());
+    const int wanted = static_cast<int>(
+        std::min<std::uint64_t>(config.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
+    try {
+      const engine::RowPlan fitted = engine::plan_rows(
+          engine::estimate_memory(models[planned.model].model.config, rows_needed, planned.depth),
+          wanted, config.memory_limit);
+      row_caps[run] = fitted.row_cap;
+      if (fitted.row_cap < wanted && ranks.is_root()) {
+        std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(), wanted,
+                    fitted.row_cap, engine::format_bytes(fitted.limit_bytes).c_str());
+      }
+    } catch (const Error& error) {
+      throw Error("run " + planned.name + ": " + error.what());
+    }
+  }
   Progress progress(ranks.is_root() ? total_work : 0.0);
   int run_number = 0;
   stop_report.cells_on_file = summary.cells_resumed;
@@ -398,10 +422,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     const LoadedModel& loaded = models[planned.model];
     const auto items =
         engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
-    const auto rows_needed = engine::rank_share(items, ranks.rank(), ranks.world_size()).size();
-    engine::RecursiveModel recursive(
-        loaded.model, *backend,
-        std::max<int>(1, std::min<int>(config.row_cap, static_cast<int>(rows_needed))));
+    engine::RecursiveModel recursive(loaded.model, *backend, row_caps.at(run));
     engine::RunSettings run_settings;
     run_settings.depth = planned.depth;
     run_settings.halting = planned.halting;

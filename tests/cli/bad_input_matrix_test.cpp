@@ -487,6 +487,9 @@ std::vector<Row> rows() {
       {"MoreTrajectoriesThanFit",
        [](const fs::path& d) { return sudoku_run(d, {"--width", "2000000000", "--memory_limit", "1G"}); },
        {"memory: the run needs", "results", "memory_limit is 1.00 GiB"}},
+      {"SweepMemoryLimitBelowOneRow",
+       [](const fs::path& d) { return sweep_args(d, {"--budgets", "2", "--fixed_depth", "1", "--memory_limit", "64K"}); },
+       {"run tiny-", "memory: the run needs", "memory_limit is 64.00 KiB"}},
       {"MemoryLimitNotASize", [](const fs::path& d) { return sudoku_run(d, {"--memory_limit", "lots"}); },
        {"'memory_limit' expects a size in bytes"}},
       // -- results files read by report and resume -------------------------------------------

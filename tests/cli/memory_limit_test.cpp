@@ -1,5 +1,6 @@
-// `memory_limit` through the real executable: a run that would not fit is split into smaller
-// batches (a lower row cap) with the same results bit for bit, or refused before it starts.
+// `memory_limit` through the real executable: a run or sweep that would not fit is split into
+// smaller batches (a lower row cap) with the same results bit for bit, or refused before it
+// starts.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/cli_fixture.h"
+#include "common/tiny_sweep_fixture.h"
 #include "engine/memory_plan.h"
 #include "model/model_config.h"
 
@@ -71,6 +73,42 @@ TEST_F(GramCli, MemoryLimitBelowOneRowIsRefusedBeforeAnythingIsWritten) {
             0u)
       << refused.output;
   EXPECT_FALSE(std::filesystem::exists(path("r.jsonl")));
+}
+
+}  // namespace
+
+namespace {
+
+class SweepMemory : public gram::testing::TinySweep {
+ protected:
+  // The cells of a sweep without their timing, by line.
+  std::vector<nlohmann::json> cells(const std::string& output) const {
+    std::vector<nlohmann::json> found;
+    for (auto record : read_records(path(output) + "/cells.jsonl")) {
+      if (record["type"] != "cell") continue;
+      record.erase("timing");
+      found.push_back(record);
+    }
+    return found;
+  }
+};
+
+// The sweep's widest run is 6 puzzles x 4 trajectories; a limit with room for three and a half
+// rows splits every run into batches of 3 and changes no cell.
+TEST_F(SweepMemory, LowersEachRunsRowCapAndKeepsEveryCell) {
+  std::ifstream file(std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json");
+  const auto config = gram::model::ModelConfig::from_json(nlohmann::json::parse(file));
+  const auto estimate = gram::engine::estimate_memory(config, 24, 2);
+  const std::uint64_t limit =
+      estimate.weight_bytes + estimate.result_bytes + 3 * estimate.row_bytes + estimate.row_bytes / 2;
+  const Command limited = run(sweep("limited", "--memory_limit " + std::to_string(limit)));
+  ASSERT_EQ(limited.status, 0) << limited.output;
+  EXPECT_NE(limited.output.find("row_cap 24 lowered to 3"), std::string::npos) << limited.output;
+  const Command unlimited = run(sweep("unlimited"));
+  ASSERT_EQ(unlimited.status, 0) << unlimited.output;
+  const auto a = cells("limited");
+  ASSERT_FALSE(a.empty());
+  EXPECT_EQ(a, cells("unlimited"));
 }
 
 }  // namespace
