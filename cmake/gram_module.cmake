@@ -18,11 +18,13 @@ function(gram_module)
   target_link_libraries(${arg_NAME} PUBLIC ${arg_DEPS})
 endfunction()
 
-# gram_test_suite(NAME <name> DIR <dir> LABELS <labels...> DEPS <targets...>)
+# gram_test_suite(NAME <name> DIR <dir> LABELS <labels...> DEPS <targets...> [STARTS_MPI])
 #
 # One GoogleTest executable per folder of tests/, its tests registered with ctest one by one.
+# STARTS_MPI: some tests start gram processes that initialise MPI (the sanitized build then
+# gives them the MPI suites' sanitizer settings, cmake/sanitize.cmake).
 function(gram_test_suite)
-  cmake_parse_arguments(arg "" "NAME;DIR" "LABELS;DEPS" ${ARGN})
+  cmake_parse_arguments(arg "STARTS_MPI" "NAME;DIR" "LABELS;DEPS" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS "${arg_DIR}/*.cpp")
   if(NOT sources)
     return()
@@ -33,7 +35,11 @@ function(gram_test_suite)
   target_compile_definitions(${arg_NAME} PRIVATE
     GRAM_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     GRAM_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  set(properties ${GRAM_TEST_PROPERTIES})
+  if(arg_STARTS_MPI)
+    set(properties ${GRAM_MPI_TEST_PROPERTIES})
+  endif()
   gtest_discover_tests(${arg_NAME}
-    PROPERTIES LABELS "${arg_LABELS}" ${GRAM_TEST_PROPERTIES}
+    PROPERTIES LABELS "${arg_LABELS}" ${properties}
     DISCOVERY_TIMEOUT 60)
 endfunction()

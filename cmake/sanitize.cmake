@@ -32,7 +32,8 @@ set(gram_lsan_options
 set(GRAM_TEST_PROPERTIES ENVIRONMENT "LSAN_OPTIONS=${gram_lsan_options}")
 # OpenMPI is built without frame pointers: the fast unwinder stops at its first frame, before
 # the library names the suppressions match. The slow unwinder costs time on every malloc, so
-# only the MPI suites pay it.
+# only the suites that start MPI pay it (tests/mpi, tests/slurm, and test_cli, whose launcher
+# checks run gram under a Slurm environment).
 set(GRAM_MPI_TEST_PROPERTIES ENVIRONMENT
     "LSAN_OPTIONS=${gram_lsan_options}:fast_unwind_on_malloc=0")
 
