@@ -29,7 +29,9 @@ class MpiFaults : public GramCli {
     if (mpirun_.empty()) GTEST_SKIP() << "mpirun is not on PATH (Debian: openmpi-bin)";
     const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
     ASSERT_EQ(run("generate --random-model " + config + " --seed 5 --output " + path("m.safetensors")).status, 0);
-    ASSERT_EQ(run("generate --task sudoku:4 --count 60 --seed 3 --output " + path("many.txt")).status, 0);
+    // 300 puzzles: on an idle machine 60 finish the whole sweep within the poll that sees the
+    // first cells, before the signal can arrive; 300 leave seconds of work after them.
+    ASSERT_EQ(run("generate --task sudoku:4 --count 300 --seed 3 --output " + path("many.txt")).status, 0);
   }
   // mpirun as root on a machine with fewer cores than ranks; `env` so that the background
   // command's exec makes mpirun itself the process the test signals.
