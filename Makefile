@@ -26,8 +26,9 @@ test: build
 
 # The cpu and mpi suites again under AddressSanitizer + UndefinedBehaviorSanitizer, and every
 # fuzz target for a bounded time (label fuzz). Slurm and gpu tests are left to the ordinary build,
-# and so are the MPI fault tests (signals and resumes, minutes under ASan's slow unwinder: the
-# ordinary build runs them; Mpi.* still puts the distributed code under the sanitizers).
+# and so are the fault tests (signals and resumes of whole sweeps, minutes each under ASan's slow
+# unwinder: the ordinary build runs them; Mpi.* and GramSweep.* still put the distributed and
+# resume code under the sanitizers).
 # -O1, the level AddressSanitizer's documentation advises: it builds faster than -O3 on CI's two
 # cores, and reports still point at the right line.
 test-sanitized: deps
@@ -35,7 +36,7 @@ test-sanitized: deps
 	  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DGRAM_CUDA=OFF -DGRAM_SANITIZE=ON
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 	ctest --test-dir $(BUILD_SAN) --output-on-failure -j $(JOBS) -L 'cpu|mpi|fuzz' \
-	  -E '^MpiFaults\.'
+	  -E '^(MpiFaults|GramSweepFaults)\.'
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)
