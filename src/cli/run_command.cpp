@@ -13,6 +13,7 @@
 #include "backend/backend.h"
 #include "cli/commands.h"
 #include "cli/model_task.h"
+#include "cli/run_context_record.h"
 #include "cli/run_search.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
@@ -25,7 +26,6 @@
 #include "tasks/task.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
-#include "util/run_context.h"
 
 namespace gram::cli {
 
@@ -99,17 +99,8 @@ int run_command(const CommandContext& command) {
     if (ranks.is_root()) throw Error(opened);
     return 1;  // rank 0 reports it; the job ends with rank 0's status
   }
-  nlohmann::json context = to_json(capture_run_context(argc, argv));
-  context["type"] = "context";
-  context["world_size"] = ranks.world_size();
-  context["config"] = config::to_json(run);
-  context["model"] = {{"path", run.model},
-                      {"config", model.config.to_json()},
-                      {"parameters", model::count_parameters(model.config)},
-                      {"flops_per_application", flops.per_application},
-                      {"flops_per_step", flops.per_step}};
-  context["backend"] = backend->describe();
-  context["task"] = task->spec().to_string();
+  const nlohmann::json context =
+      run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size());
   if (ranks.is_root()) writer->write(context);
 
   engine::RunSettings settings;

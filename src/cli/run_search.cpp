@@ -7,12 +7,12 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "cli/run_context_record.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/search_run.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
-#include "util/run_context.h"
 
 namespace gram::cli {
 
@@ -58,17 +58,8 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   engine::RecursiveModel recursive(model, *backend, max_rows);
   const model::FlopCounts flops = model::count_flops(model.config);
   JsonlWriter writer(run.output, run.overwrite);
-  nlohmann::json context = to_json(capture_run_context(command.argc, command.argv));
-  context["type"] = "context";
-  context["world_size"] = 1;
-  context["config"] = config::to_json(run);
-  context["model"] = {{"path", run.model},
-                      {"config", model.config.to_json()},
-                      {"parameters", model::count_parameters(model.config)},
-                      {"flops_per_application", flops.per_application},
-                      {"flops_per_step", flops.per_step}};
-  context["backend"] = backend->describe();
-  context["task"] = task.spec().to_string();
+  const nlohmann::json context =
+      run_context_record(command.argc, command.argv, run, model, *backend, task, 1);
   writer.write(context);
 
   engine::RunTotals totals;

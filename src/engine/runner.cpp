@@ -29,8 +29,7 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   const auto& config = model_.config();
-  const std::int64_t applications_per_step =
-      static_cast<std::int64_t>(config.h_cycles) * (config.l_cycles + 1);
+  const std::int64_t applications_per_step = model::count_flops(config).applications_per_step;
 
   std::vector<Slot> slots(std::min<std::size_t>(model_.max_rows(), items.size()));
   std::size_t next_item = 0;

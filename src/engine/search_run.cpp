@@ -66,8 +66,7 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   const auto& config = model_.config();
-  const std::int64_t applications_per_step =
-      static_cast<std::int64_t>(config.h_cycles) * (config.l_cycles + 1);
+  const std::int64_t applications_per_step = model::count_flops(config).applications_per_step;
   // move_row copies h, l and e, each (P+L, D) floats.
   const std::int64_t copy_bytes = 3LL * config.positions() * config.hidden_size * sizeof(float);
   const int rows = search_rows(settings_);

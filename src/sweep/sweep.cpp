@@ -466,9 +466,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     if (!ranks.is_root()) continue;
     raw->close();
 
-    const CellCosts costs{static_cast<std::int64_t>(loaded.model.config.h_cycles) *
-                              (loaded.model.config.l_cycles + 1),
-                          loaded.flops.per_step};
+    const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
     for (const PlannedCell& cell : plan.cells) {
       if (cell.run != run) continue;
       const std::string& model_name = loaded.source.name;

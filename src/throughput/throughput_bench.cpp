@@ -49,8 +49,7 @@ std::vector<BenchRow> run_throughput_bench(const model::Model& model, const task
                                            const std::vector<BenchCase>& cases,
                                            const BenchSettings& settings) {
   const model::FlopCounts flops = model::count_flops(model.config);
-  const std::int64_t applications_per_step =
-      static_cast<std::int64_t>(model.config.h_cycles) * (model.config.l_cycles + 1);
+  const std::int64_t applications_per_step = flops.applications_per_step;
   std::vector<BenchRow> rows;
   for (const BenchCase& shape : cases) {
     const auto items =

@@ -1,0 +1,18 @@
+#pragma once
+// The context record that opens a `gram run` result file: how the run was launched, its
+// resolved config, the model with its size and FLOP figures, the backend and the task. Written
+// once, so the uniform run and the search path echo the same fields.
+#include <nlohmann/json.hpp>
+
+#include "backend/backend.h"
+#include "config/run_config.h"
+#include "model/weights.h"
+#include "tasks/task.h"
+
+namespace gram::cli {
+
+nlohmann::json run_context_record(int argc, char** argv, const config::RunConfig& run,
+                                  const model::Model& model, const backend::Backend& backend,
+                                  const tasks::Task& task, int world_size);
+
+}  // namespace gram::cli
