@@ -37,6 +37,23 @@ SweepField budgets_field() {
           [](const SweepConfig& c) { return nlohmann::json(c.budgets); }};
 }
 
+SweepField search_rows_field() {
+  return {"search_rows", "list", "searches: rows per puzzle (smc particles; beam beams x expand)",
+          [](const SweepConfig& c) {
+            std::vector<std::string> items;
+            for (int rows : c.search_rows) items.push_back(std::to_string(rows));
+            return join(items, ",");
+          },
+          [](SweepConfig& c, const std::string& text) {
+            std::vector<int> rows;
+            for (const auto& item : parse_list("search_rows", text)) {
+              rows.push_back(parse_int("search_rows", item, 1));
+            }
+            c.search_rows = std::move(rows);
+          },
+          [](const SweepConfig& c) { return nlohmann::json(c.search_rows); }};
+}
+
 SweepField models_field() {
   return {"models", "list", "models to sweep: name=path or path (named by the file stem)",
           [](const SweepConfig& c) { return join(c.models, ","); },
@@ -105,6 +122,19 @@ const std::vector<SweepField>& sweep_config_fields() {
       double_field<SweepConfig>("allocate_budget", &SweepConfig::allocate_budget, 1.0,
                                 "policy allocate: mean trajectories per puzzle, first round "
                                 "included"),
+      list_field<SweepConfig>("searches", &SweepConfig::searches, {"smc", "beam"}, "search",
+                              "latent searches guided by the value head, each its own run at "
+                              "fixed_depth, compared with uniform width at matched compute"),
+      search_rows_field(),
+      int_field<SweepConfig>("search_expand", &SweepConfig::search_expand, 1,
+                             "search beam: children per beam per step (beams = rows / expand)"),
+      double_field<SweepConfig>("search_temperature", &SweepConfig::search_temperature, 0.0,
+                                "search smc: particle weights exp(value / temperature)"),
+      int_field<SweepConfig>("search_resample_every", &SweepConfig::search_resample_every, 1,
+                             "search smc: supervision steps between resampling checks"),
+      double_field<SweepConfig>("search_ess_threshold", &SweepConfig::search_ess_threshold, 0.0,
+                                "search smc: resample when the effective sample size falls below "
+                                "this fraction of the particles"),
   };
   return fields;
 }
@@ -200,6 +230,34 @@ void validate(const SweepConfig& config) {
                 ") must pay for the first round ('policy_round' " +
                 std::to_string(config.policy_round) + ")");
   }
+  std::set<std::string> searches;
+  for (const auto& search : config.searches) {
+    if (!searches.insert(search).second) {
+      throw Error("config: 'searches' names '" + search + "' twice");
+    }
+  }
+  if (!searches.empty()) {
+    if (config.search_rows.empty()) throw Error("config: 'search_rows' may not be empty");
+    if (config.search_temperature <= 0.0) {
+      throw Error("config: 'search_temperature' must be > 0 (got " +
+                  format_number(config.search_temperature) + ")");
+    }
+    if (config.search_ess_threshold > 1.0) {
+      throw Error("config: 'search_ess_threshold' must be <= 1 (a fraction of the particles; "
+                  "got " + format_number(config.search_ess_threshold) + ")");
+    }
+    std::set<int> rows_seen;
+    for (int rows : config.search_rows) {
+      if (!rows_seen.insert(rows).second) {
+        throw Error("config: 'search_rows' names " + std::to_string(rows) + " twice");
+      }
+      if (searches.contains("beam") && rows % config.search_expand != 0) {
+        throw Error("config: 'search_rows' entry " + std::to_string(rows) +
+                    " is not a multiple of 'search_expand' " +
+                    std::to_string(config.search_expand) + " (beam runs rows / expand beams)");
+      }
+    }
+  }
   for (double budget : config.budgets) {
     if (config.budget_unit == "steps" && budget != std::floor(budget)) {
       throw Error("config: 'budgets' in steps must be whole numbers (got " +
@@ -223,6 +281,12 @@ nlohmann::json result_defining_json(const SweepConfig& config) {
   if (config.policies.empty()) {
     for (const char* key : {"policies", "policy_round", "beta_threshold", "agreement_window",
                             "verifier_threshold", "allocate_budget"}) {
+      json.erase(key);
+    }
+  }
+  if (config.searches.empty()) {
+    for (const char* key : {"searches", "search_rows", "search_expand", "search_temperature",
+                            "search_resample_every", "search_ess_threshold"}) {
       json.erase(key);
     }
   }

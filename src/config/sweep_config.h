@@ -53,6 +53,14 @@ struct SweepConfig {
   int agreement_window = 4;          // agreement: the last answers that must agree
   double verifier_threshold = 0.9;   // verifier: value score that settles a puzzle
   double allocate_budget = 8.0;      // allocate: mean trajectories per puzzle, first round included
+  // LPRM-guided latent searches run as their own runs at fixed_depth, halting off
+  // (sweep/search_cells.h): any of smc, beam, each once per entry of search_rows.
+  std::vector<std::string> searches;
+  std::vector<int> search_rows = {8};   // rows per puzzle: smc particles, beam beams x expand
+  int search_expand = 2;                // beam: children per beam per step
+  double search_temperature = 0.1;      // smc: weights exp(value / temperature)
+  int search_resample_every = 1;        // smc: steps between resampling checks
+  double search_ess_threshold = 0.5;    // smc: resample when ESS < threshold x particles
 };
 
 // A share of a sweep's runs: index in [0, count).

@@ -1,6 +1,7 @@
 // The "adaptive" table: every adaptive policy a sweep replayed on its width runs
-// (sweep/policy_cells.h), per aggregator, with the compute it spent and the paired comparison
-// with uniform sampling at the nearest not smaller compute and at the run's full width.
+// (sweep/policy_cells.h) and every latent search it ran (sweep/search_cells.h), per aggregator,
+// with the compute it spent and the paired comparison with uniform sampling at the nearest not
+// smaller compute and at the widest uniform cell.
 #include <algorithm>
 #include <tuple>
 
@@ -13,18 +14,19 @@ void build_adaptive_table(const SweepResults& results, ReportTables& tables) {
   Table table{"adaptive", "Adaptive policies at matched compute", {
       {"model", "model name"},
       {"halting", "halting mode of the run"},
-      {"policy", "beta, agreement, verifier, oracle (stopping rules) or allocate"},
+      {"kind", "policy (replayed on a width run) or search (a run of its own)"},
+      {"policy", "beta, agreement, verifier, oracle (stopping rules), allocate; smc, beam"},
       {"settings", "the policy's thresholds and rounds"},
-      {"source_run", "the width run the policy was replayed on"},
+      {"source_run", "the width run the policy was replayed on, or the search's own run"},
       {"depth", "S of the run"},
-      {"max_width", "N of the run: the most trajectories one puzzle may draw"},
+      {"max_width", "N of the run: the most trajectories one puzzle may draw (search: rows)"},
       {"aggregator", "rule that picks the answer"},
-      {"trajectories_mean", "trajectories per puzzle, mean"},
+      {"trajectories_mean", "trajectories (search: rows) per puzzle, mean"},
       {"trajectories_p50", "trajectories per puzzle, median"},
       {"trajectories_p90", "trajectories per puzzle, 90th percentile"},
       {"applications_per_puzzle", "applications executed per puzzle, mean"},
       {"flops_per_puzzle", "FLOPs per puzzle, mean"},
-      {"saving", "1 - applications / the full-width uniform cell's"},
+      {"saving", "1 - applications / the full-width (widest) uniform cell's"},
       {"puzzles", "puzzles"},
       {"correct", "puzzles solved"},
       {"accuracy", "correct / puzzles"},
@@ -36,7 +38,7 @@ void build_adaptive_table(const SweepResults& results, ReportTables& tables) {
       {"matched_only_policy", "puzzles only the policy solved"},
       {"matched_only_uniform", "puzzles only the matched uniform cell solved"},
       {"matched_p_value", "McNemar exact p, policy vs matched uniform"},
-      {"full_width", "N of the full-width uniform cell"},
+      {"full_width", "N of the full-width uniform cell (search: the widest at its depth)"},
       {"full_accuracy", "its accuracy"},
       {"full_p_value", "McNemar exact p, policy vs full-width uniform"}}, {}};
   std::vector<const PolicyCell*> cells;
@@ -47,8 +49,8 @@ void build_adaptive_table(const SweepResults& results, ReportTables& tables) {
            results.models.begin();
   };
   std::stable_sort(cells.begin(), cells.end(), [&](const PolicyCell* a, const PolicyCell* b) {
-    return std::make_tuple(model_rank(a->model), a->halting, a->depth, a->width) <
-           std::make_tuple(model_rank(b->model), b->halting, b->depth, b->width);
+    return std::make_tuple(model_rank(a->model), a->halting, a->depth, a->search, a->width) <
+           std::make_tuple(model_rank(b->model), b->halting, b->depth, b->search, b->width);
   });
   for (const PolicyCell* cell : cells) {
     for (const std::string& aggregator : cell->aggregators) {
@@ -57,6 +59,7 @@ void build_adaptive_table(const SweepResults& results, ReportTables& tables) {
       const analysis::Interval interval = analysis::wilson_interval(correct, cell->puzzles);
       table.add({{"model", cell->model},
                  {"halting", cell->halting},
+                 {"kind", cell->search ? "search" : "policy"},
                  {"policy", cell->policy},
                  {"settings", cell->settings.dump()},
                  {"source_run", cell->source_run},

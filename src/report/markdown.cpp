@@ -287,7 +287,10 @@ std::string adaptive_section(const ReportTables& tables) {
       "is rerun): trajectories per puzzle actually drawn (mean, p50, p90), the saving in "
       "applications against the uniform N x S cell, accuracy [Wilson 95%], and McNemar on the "
       "same puzzles against the uniform cell at the nearest not smaller compute (w x S, any "
-      "whole w) and against N x S.\n\n";
+      "whole w) and against N x S. Latent searches (smc, beam) are runs of their own: R rows per "
+      "puzzle, every row running every step, compared with the sweep's uniform cells at the same "
+      "depth (the nearest not smaller compute, and the widest); their state copies are not "
+      "counted as compute.\n\n";
   md += table_header({"model", "run", "policy", "settings", "aggregator",
                       "trajectories/puzzle mean, p50, p90", "saving vs uniform N", "accuracy [95%]",
                       "uniform at matched compute", "McNemar p", "uniform N", "p vs uniform N"});

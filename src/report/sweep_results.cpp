@@ -298,7 +298,8 @@ UniformComparison read_uniform(const Fields& policy, const std::string& name,
   const Fields fields(policy.object(name), policy.where() + "." + name);
   UniformComparison uniform;
   uniform.width = fields.integer("width", 1);
-  if (uniform.width > cell.width) fields.fail("width exceeds the run's width");
+  // A policy is compared within its own run; a search with the sweep's uniform cells.
+  if (!cell.search && uniform.width > cell.width) fields.fail("width exceeds the run's width");
   uniform.depth = fields.integer("depth", 1);
   uniform.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
   uniform.correct = read_correct(fields, cell.puzzles);
@@ -320,8 +321,10 @@ UniformComparison read_uniform(const Fields& policy, const std::string& name,
 
 PolicyCell read_policy(const json& record, const std::string& where, const SweepRun& run,
                        std::size_t run_index) {
-  const Fields fields(record, where + ": policy");
+  const std::string type = record.at("type").get<std::string>();
+  const Fields fields(record, where + ": " + type);
   PolicyCell cell;
+  cell.search = type == "search";
   cell.location = where;
   cell.run = run_index;
   cell.model = fields.string("model");
@@ -330,11 +333,18 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
     fields.fail("model '" + cell.model + "' is not in the context record's models");
   }
   cell.halting = fields.boolean("halting");
-  cell.policy = fields.string("policy");
-  const std::vector<std::string> known{"beta", "agreement", "verifier", "oracle", "allocate"};
-  if (std::find(known.begin(), known.end(), cell.policy) == known.end()) {
-    fields.fail("unknown policy '" + cell.policy +
-                "' (expected beta, agreement, verifier, oracle or allocate)");
+  if (cell.search) {
+    cell.policy = fields.string("search");
+    if (cell.policy != "smc" && cell.policy != "beam") {
+      fields.fail("unknown search '" + cell.policy + "' (expected smc or beam)");
+    }
+  } else {
+    cell.policy = fields.string("policy");
+    const std::vector<std::string> known{"beta", "agreement", "verifier", "oracle", "allocate"};
+    if (std::find(known.begin(), known.end(), cell.policy) == known.end()) {
+      fields.fail("unknown policy '" + cell.policy +
+                  "' (expected beta, agreement, verifier, oracle or allocate)");
+    }
   }
   cell.settings = fields.object("settings");
   cell.width = fields.integer("width", 1);
@@ -350,7 +360,7 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
     if (cell.correct.count(name)) cell.aggregators.push_back(name);
   }
   const Fields trajectories(fields.object("trajectories_per_puzzle"),
-                            where + ": policy.trajectories_per_puzzle");
+                            where + ": " + type + ".trajectories_per_puzzle");
   cell.trajectories_mean = trajectories.non_negative("mean");
   cell.trajectories_p50 = trajectories.non_negative("p50");
   cell.trajectories_p90 = trajectories.non_negative("p90");
@@ -403,7 +413,7 @@ SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResu
       results.cells.push_back(read_cell(record, where, run, run_index));
     } else if (type == "entropy") {
       results.entropy.push_back(read_entropy(record, where, run, run_index));
-    } else if (type == "policy") {
+    } else if (type == "policy" || type == "search") {
       results.policies.push_back(read_policy(record, where, run, run_index));
     } else {
       ++run.other_records;

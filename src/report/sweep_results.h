@@ -97,13 +97,15 @@ struct UniformComparison {
   std::map<std::string, double> p_value;                           // McNemar, exact
 };
 
-// An adaptive policy replayed on a width run (sweep/policy_cells.h, a "policy" record).
+// An adaptive policy replayed on a width run (sweep/policy_cells.h, a "policy" record), or a
+// latent search run of its own (sweep/search_cells.h, a "search" record).
 struct PolicyCell {
+  bool search = false;     // a "search" record
   std::string model;
   bool halting = false;
-  std::string policy;      // beta, agreement, verifier, oracle or allocate
+  std::string policy;      // beta, agreement, verifier, oracle, allocate; smc or beam (search)
   nlohmann::json settings;  // its thresholds and rounds, as written
-  std::int64_t width = 0;  // the run's width: the most one puzzle may draw
+  std::int64_t width = 0;  // the run's width: the most one puzzle may draw (search: its rows)
   std::int64_t depth = 0;
   std::string source_run;
   std::int64_t puzzles = 0;

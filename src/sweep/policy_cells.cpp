@@ -53,6 +53,37 @@ nlohmann::json uniform_comparison(const nlohmann::json& policy, const nlohmann::
 
 }  // namespace
 
+void add_uniform_comparisons(nlohmann::json& figures, std::span<const UniformCandidate> uniform,
+                             int depth, std::span<const engine::Aggregator> aggregators) {
+  GRAM_ASSERT(!uniform.empty(), "a comparison needs at least one uniform cell");
+  const auto puzzles = figures.at("puzzles").get<std::int64_t>();
+  nlohmann::json accuracy = nlohmann::json::object();
+  for (const auto& [name, correct] : figures.at("correct").items()) {
+    const analysis::Interval interval =
+        analysis::wilson_interval(correct.get<std::int64_t>(), puzzles);
+    accuracy[name] = {{"accuracy", correct.get<double>() / static_cast<double>(puzzles)},
+                      {"low", interval.low},
+                      {"high", interval.high}};
+  }
+  figures["accuracy"] = accuracy;
+
+  // The nearest not smaller uniform compute.
+  const double spent = figures.at("applications_per_puzzle").get<double>();
+  for (const UniformCandidate& candidate : uniform) {
+    if (candidate.figures.at("applications_per_puzzle").get<double>() >= spent) {
+      figures["matched_uniform"] =
+          uniform_comparison(figures, candidate.figures, candidate.width, depth, aggregators);
+      break;
+    }
+  }
+  GRAM_ASSERT(figures.contains("matched_uniform"), "no uniform cell spends as much");
+  const UniformCandidate& widest = uniform.back();
+  figures["full_uniform"] =
+      uniform_comparison(figures, widest.figures, widest.width, depth, aggregators);
+  figures["saving"] =
+      1.0 - spent / widest.figures.at("applications_per_puzzle").get<double>();
+}
+
 std::vector<Policy> sweep_policies(const config::SweepConfig& config, bool has_value_head) {
   std::vector<Policy> policies;
   for (const std::string& name : config.policies) {
@@ -148,30 +179,11 @@ nlohmann::json policy_figures(std::span<const engine::PuzzleOutcome> outcomes,
   figures["applications_distribution"] = quantiles(applications);
   figures["flops_distribution"] = quantiles(flops);
 
-  const auto puzzles = static_cast<std::int64_t>(outcomes.size());
-  nlohmann::json accuracy = nlohmann::json::object();
-  for (const auto& [name, correct] : figures.at("correct").items()) {
-    const analysis::Interval interval = analysis::wilson_interval(correct.get<std::int64_t>(), puzzles);
-    accuracy[name] = {{"accuracy", correct.get<double>() / static_cast<double>(puzzles)},
-                      {"low", interval.low},
-                      {"high", interval.high}};
-  }
-  figures["accuracy"] = accuracy;
-
-  // The nearest not smaller uniform compute; the widest uniform cell always qualifies.
-  const double spent = figures.at("applications_per_puzzle").get<double>();
-  nlohmann::json full;
+  std::vector<UniformCandidate> uniform;
   for (int w = 1; w <= width; ++w) {
-    nlohmann::json uniform = cell_figures(outcomes, truth, aggregators, {w, depth}, costs);
-    const bool matched = !figures.contains("matched_uniform") &&
-                         uniform.at("applications_per_puzzle").get<double>() >= spent;
-    if (matched) {
-      figures["matched_uniform"] = uniform_comparison(figures, uniform, w, depth, aggregators);
-    }
-    if (w == width) full = uniform_comparison(figures, uniform, w, depth, aggregators);
+    uniform.push_back({w, cell_figures(outcomes, truth, aggregators, {w, depth}, costs)});
   }
-  figures["full_uniform"] = full;
-  figures["saving"] = 1.0 - spent / full.at("applications_per_puzzle").get<double>();
+  add_uniform_comparisons(figures, uniform, depth, aggregators);
   return figures;
 }
 

@@ -53,6 +53,20 @@ std::string policy_record_key(const nlohmann::json& record);
 std::vector<int> policy_widths(std::span<const engine::PuzzleOutcome> outcomes,
                                const Policy& policy, int width, int depth);
 
+// A uniform cell a policy or a search may be compared with: its width and its cell_figures.
+struct UniformCandidate {
+  int width = 1;
+  nlohmann::json figures;
+};
+
+// Adds to a policy's or a search's figures (cell_figures plus the compute it really spent in
+// "applications_per_puzzle") its accuracy with Wilson intervals, "matched_uniform" (the first
+// candidate, in order of increasing compute, that spends at least as much), "full_uniform" (the
+// last candidate) and "saving" against the full one. Candidates are on the same puzzles at
+// `depth`, so each comparison is paired (McNemar). There must be a matched one.
+void add_uniform_comparisons(nlohmann::json& figures, std::span<const UniformCandidate> uniform,
+                             int depth, std::span<const engine::Aggregator> aggregators);
+
 // The figures of a "policy" record (without its identity fields): cell_figures of the policy's
 // prefixes, the compute per puzzle (mean and quantiles of trajectories, applications, FLOPs),
 // Wilson intervals, and the paired comparisons with the matched and the full-width uniform

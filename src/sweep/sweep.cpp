@@ -22,6 +22,7 @@
 #include "backend/gemm_peak.h"
 #include "sweep/policy_cells.h"
 #include "sweep/progress.h"
+#include "sweep/search_cells.h"
 #include "sweep/shard.h"
 #include "sweep/sweep_plan.h"
 #include "sweep/sweep_records.h"
@@ -56,6 +57,13 @@ std::vector<LoadedModel> load_models(const config::SweepConfig& config,
     if (std::find(policies.begin(), policies.end(), "verifier") != policies.end() &&
         !loaded.model.config.has_value_head) {
       throw Error("policy 'verifier' needs a value head; " + source.path + " has none");
+    }
+    if (!config.searches.empty() && !loaded.model.config.has_value_head) {
+      throw Error("searches are guided by the value head; " + source.path + " has none");
+    }
+    if (!config.searches.empty() && !loaded.model.config.noise.enabled) {
+      throw Error("searches need a stochastic model: " + source.path +
+                  " is deterministic, so every row would follow the same trajectory");
     }
     for (engine::Aggregator aggregator : aggregators) {
       if (engine::needs_value_head(aggregator) && !loaded.model.config.has_value_head) {
@@ -205,6 +213,75 @@ struct StopReport {
   std::string run_under_way;  // dropped on a stop (its cells need all of it); runs again
 };
 
+// Runs the pending searches on rank 0, after every width run: each is compared with the uniform
+// cells on file, whichever process wrote them (search_cells.h).
+void run_searches(std::span<const SearchRun> searches, std::span<const int> pending,
+                  const std::map<int, int>& row_caps, std::span<const LoadedModel> models,
+                  backend::Backend& backend, const tasks::Task& task,
+                  std::span<const tasks::Puzzle> puzzles, const PuzzleTruth& truth,
+                  std::span<const engine::Aggregator> aggregators, std::uint64_t seed,
+                  const std::filesystem::path& directory, const std::string& plan_hash,
+                  JsonlWriter& cells, Progress& progress, StopReport& stop_report) {
+  cells.sync();
+  std::vector<nlohmann::json> uniform_cells;
+  for (SweepRecord& record : read_sweep_records(cells.path(), plan_hash)) {
+    if (record.type == "cell") uniform_cells.push_back(std::move(record.json));
+  }
+  int number = 0;
+  for (int index : pending) {
+    const SearchRun& search = searches[index];
+    const LoadedModel& loaded = models[search.model];
+    const int rows = engine::search_rows(search.settings);
+    stop_report.run_under_way = search.name;
+    cells.check_in_place();
+    progress.start_run("search " + std::to_string(++number) + "/" +
+                       std::to_string(pending.size()) + " " + search.name);
+    JsonlWriter raw((directory / "runs" / (search.name + ".jsonl")).string(), true);
+    raw.write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
+               {"search", engine::search_kind_name(search.settings.kind)},
+               {"settings", search_settings_json(search.settings)}, {"rows", rows},
+               {"depth", search.settings.depth}, {"seed", seed}});
+    engine::RunTotals totals;
+    std::vector<engine::SearchOutcome> searched;
+    const auto start = std::chrono::steady_clock::now();
+    execute_search(loaded.model, backend, task, puzzles, search, row_caps.at(index),
+                   [&](engine::SearchOutcome&& outcome) {
+                     raw.write(engine::search_puzzle_record(task, puzzles[outcome.outcome.puzzle],
+                                                            outcome, aggregators, loaded.flops,
+                                                            totals));
+                     progress.advance(static_cast<double>(rows) * search.settings.depth);
+                     searched.push_back(std::move(outcome));
+                     throw_if_stop_requested();
+                   });
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    raw.close();
+
+    std::vector<nlohmann::json> matching;
+    for (const nlohmann::json& cell : uniform_cells) {
+      if (cell.value("model", "") == loaded.source.name && !cell.value("halting", true) &&
+          cell.value("depth", 0) == search.settings.depth) {
+        matching.push_back(cell);
+      }
+    }
+    nlohmann::json record = {{"type", "search"},
+                             {"model", loaded.source.name},
+                             {"halting", false},
+                             {"search", engine::search_kind_name(search.settings.kind)},
+                             {"settings", search_settings_json(search.settings)},
+                             {"width", rows},
+                             {"depth", search.settings.depth},
+                             {"source_run", search.name}};
+    const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
+    record.update(search_figures(searched, truth, aggregators, search, costs, matching));
+    record["timing"] = {{"wall_s", wall}, {"puzzles_per_s", puzzles.size() / wall}};
+    cells.write(record);
+    cells.sync();
+    stop_report.run_under_way.clear();
+    progress.finish_run(wall);
+  }
+}
+
 SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, int argc,
                                              char** argv, dist::Communicator& communicator,
                                              StopReport& stop_report) {
@@ -245,6 +322,8 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     throw Error("config: no cell fits the budgets (" +
                 (plan.skipped.empty() ? std::string("no budgets") : plan.skipped.front()) + ")");
   }
+  const std::vector<SearchRun> searches = plan_searches(config, plan_models);
+  check_search_plan(searches, plan, plan_models);
 
   // The run that gives each (model, halting) its entropy-by-depth curve: the deepest of those
   // with at least two trajectories (entropy needs several answers), then the widest.
@@ -285,6 +364,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   stop_report.cells_path = cells_path;
   stop_report.cells = summary.cells;
   std::vector<int> pending_runs;
+  std::vector<int> pending_searches;  // rank 0's list; the other ranks take no part in searches
   if (ranks.is_root()) {
     for (const std::string& line : plan.skipped) {
       std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
@@ -298,6 +378,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
         if (!record.key.empty()) done.insert(record.key);
         if (record.key.empty() && !policy_record_key(record.json).empty()) {
           done.insert(policy_record_key(record.json));
+        }
+        if (record.key.empty() && !search_record_key(record.json).empty()) {
+          done.insert(search_record_key(record.json));
         }
       }
     }
@@ -367,6 +450,16 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       }
       if (needed) pending_runs.push_back(run);
     }
+    // Searches compare with the whole sweep's uniform cells, so they run in the sweep that holds
+    // them all: an unsharded one (which merges the shards first), on rank 0.
+    for (int search = 0; search < static_cast<int>(searches.size()); ++search) {
+      if (done.contains(search_key(searches[search].name))) continue;
+      if (shard.count == 1) {
+        pending_searches.push_back(search);
+      } else if (search == 0) {
+        std::fprintf(stderr, "sweep: searches run in the sweep that merges the shards\n");
+      }
+    }
     if (summary.cells_resumed > 0) {
       std::fprintf(stderr, "sweep: resuming %s: %d of %d cells already on file, %zu runs to go\n",
                    directory.c_str(), summary.cells_resumed, summary.cells, pending_runs.size());
@@ -388,6 +481,10 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
         (puzzles.size() * plan.runs[run].width + ranks.world_size() - 1) / ranks.world_size());
     total_work += share * plan.runs[run].depth;
   }
+  for (int search : pending_searches) {
+    total_work += static_cast<double>(puzzles.size()) *
+                  engine::search_rows(searches[search].settings) * searches[search].settings.depth;
+  }
   // Every pending run is fitted to memory before the first starts (engine/memory_plan.h): its row
   // cap lowered where the rows would not fit, or one line with the figures now, not hours in.
   std::map<int, int> row_caps;
@@ -407,6 +504,28 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
         std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(), wanted,
                     fitted.row_cap, engine::format_bytes(fitted.limit_bytes).c_str());
       }
+    } catch (const Error& error) {
+      throw Error("run " + planned.name + ": " + error.what());
+    }
+  }
+  std::map<int, int> search_row_caps;
+  for (int search : pending_searches) {
+    const SearchRun& planned = searches[search];
+    const int rows = engine::search_rows(planned.settings);
+    const std::uint64_t rows_needed = static_cast<std::uint64_t>(puzzles.size()) * rows;
+    const int wanted = static_cast<int>(std::min<std::uint64_t>(
+        std::max(config.row_cap, rows), rows_needed));
+    try {
+      const engine::RowPlan fitted = engine::plan_rows(
+          engine::estimate_memory(models[planned.model].model.config, rows_needed,
+                                  planned.settings.depth),
+          wanted, config.memory_limit);
+      // Whole puzzles per batch: the fitted cap rounded down to a multiple of the rows.
+      if (fitted.row_cap < rows) {
+        throw Error("one puzzle's " + std::to_string(rows) + " search rows do not fit " +
+                    engine::format_bytes(fitted.limit_bytes));
+      }
+      search_row_caps[search] = fitted.row_cap / rows * rows;
     } catch (const Error& error) {
       throw Error("run " + planned.name + ": " + error.what());
     }
@@ -513,6 +632,12 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     cells->sync();
     stop_report.run_under_way.clear();
     progress.finish_run(wall);
+  }
+  if (!pending_searches.empty()) {
+    run_searches(searches, pending_searches, search_row_caps, models, *backend, *task, puzzles,
+                 truth, aggregators, config.seed, directory, plan_hash, *cells, progress,
+                 stop_report);
+    summary.runs_executed += static_cast<int>(pending_searches.size());
   }
   if (cells) cells->close();
   summary.wall_seconds =
