@@ -429,6 +429,22 @@ std::vector<Row> rows() {
       {"SweepTrainingTokensUnknownModel",
        [](const fs::path& d) { return sweep_args(d, {"--budgets", "2", "--training_tokens", "other=100"}); },
        {"'training_tokens' entry 'other=100'"}},
+      {"SweepSearchRowsNotMultipleOfExpand",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--searches", "beam", "--search_rows", "3"});
+       },
+       {"config: 'search_rows' entry 3 is not a multiple of 'search_expand' 2"}},
+      {"SweepSearchTemperatureZero",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--searches", "smc", "--search_temperature", "0"});
+       },
+       {"config: 'search_temperature' must be > 0 (got 0)"}},
+      {"SweepSearchWithoutAUniformCell",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--strategies", "width", "--fixed_depth", "1",
+                               "--searches", "smc", "--search_rows", "4"});
+       },
+       {"config: search tiny-smc-r4-d1 has no uniform cell to be compared with"}},
       // -- bench config YAML -----------------------------------------------------------------
       {"BenchYamlUnknownKey",
        [](const fs::path& d) { return Args{"bench", "--config", file(d, "bench.yaml", "model: m\nwidth: [1]\n")}; },
