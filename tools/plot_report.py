@@ -171,19 +171,27 @@ def adaptive_vs_uniform(plt, adaptive_rows, iso_rows, out_dir):
         if uniform:
             axes.plot([u[0] for u in uniform], [u[1] for u in uniform], marker="o",
                       color="gray", label="uniform N, " + label)
-        for row in adaptive_rows:
-            if (row["model"], row["halting"], row["depth"], row["aggregator"]) != \
-                    (model, halting, depth, aggregator):
+        # One colour and marker per policy or search, labelled once: a search has a point per
+        # row count, joined by a line.
+        for name in dict.fromkeys(r["policy"] for r in adaptive_rows):
+            rows = sorted((r for r in adaptive_rows
+                           if (r["model"], r["halting"], r["depth"], r["aggregator"],
+                               r["policy"]) == (model, halting, depth, aggregator, name)),
+                          key=lambda r: float(r["trajectories_mean"]))
+            if not rows:
                 continue
-            accuracy = float(row["accuracy"])
-            axes.errorbar([float(row["trajectories_mean"])], [accuracy],
-                          yerr=[[accuracy - float(row["low"])], [float(row["high"]) - accuracy]],
-                          marker="s", capsize=3, linestyle="none",
-                          label="%s, %s" % (row["policy"], label))
+            search = rows[0].get("kind") == "search"
+            x = [float(r["trajectories_mean"]) for r in rows]
+            y = [float(r["accuracy"]) for r in rows]
+            axes.errorbar(x, y, yerr=[[a - float(r["low"]) for a, r in zip(y, rows)],
+                                      [float(r["high"]) - a for a, r in zip(y, rows)]],
+                          marker="^" if search else "s", capsize=3,
+                          linestyle="--" if search else "none",
+                          label="%s%s, %s" % ("search " if search else "", name, label))
     axes.set_xscale("log", base=2)
     axes.set_xlabel("trajectories per puzzle (mean, log2)")
     axes.set_ylabel("accuracy (%s)" % aggregator)
-    axes.set_title("Adaptive policies vs uniform width (Wilson 95% intervals)")
+    axes.set_title("Adaptive policies and searches vs uniform width (Wilson 95% intervals)")
     axes.grid(True, alpha=0.3)
     legend(axes)
     return save(figure, out_dir, "adaptive_vs_uniform.png")

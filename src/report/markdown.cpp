@@ -301,7 +301,9 @@ std::string adaptive_section(const ReportTables& tables) {
          code(text(row["settings"])), text(row["aggregator"]),
          number(row["trajectories_mean"], "%.2f") + ", " + number(row["trajectories_p50"], "%g") +
              ", " + number(row["trajectories_p90"], "%g"),
-         percent(row["saving"]), accuracy_cell(row, "", true),
+         // A search is a run of its own, not a share of a wider one: nothing was saved.
+         row["kind"] == "search" ? std::string("-") : percent(row["saving"]),
+         accuracy_cell(row, "", true),
          text(row["matched_width"]) + "x" + text(row["depth"]) + " " +
              percent(row["matched_accuracy"]) + " (+" + text(row["matched_only_policy"]) + " -" +
              text(row["matched_only_uniform"]) + ")",
