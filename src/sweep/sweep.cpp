@@ -246,9 +246,14 @@ void run_searches(std::span<const SearchRun> searches, std::span<const int> pend
     const auto start = std::chrono::steady_clock::now();
     execute_search(loaded.model, backend, task, puzzles, search, row_caps.at(index),
                    [&](engine::SearchOutcome&& outcome) {
-                     raw.write(engine::search_puzzle_record(task, puzzles[outcome.outcome.puzzle],
-                                                            outcome, aggregators, loaded.flops,
-                                                            totals));
+                     // Without its timing, like every raw file: the same seed writes the same
+                     // bytes, however often the sweep was stopped and resumed.
+                     nlohmann::json puzzle_record = engine::search_puzzle_record(
+                         task, puzzles[outcome.outcome.puzzle], outcome, aggregators,
+                         loaded.flops, totals);
+                     puzzle_record.erase("time_to_first_answer_s");
+                     puzzle_record.erase("time_to_decision_s");
+                     raw.write(puzzle_record);
                      progress.advance(static_cast<double>(rows) * search.settings.depth);
                      searched.push_back(std::move(outcome));
                      throw_if_stop_requested();

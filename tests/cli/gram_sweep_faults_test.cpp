@@ -108,6 +108,43 @@ TEST_F(GramSweepFaults, SigkillLosesAtMostTheRunUnderWayAndResumeEqualsAnUninter
   resume_and_compare("killed");
 }
 
+// A stop while a latent search runs (searches run last, on the shipped stochastic model with a
+// value head): the search is dropped whole and runs again on resume, and the result equals a
+// sweep that was never stopped.
+TEST_F(GramSweepFaults, SigtermDuringASearchResumesToTheUninterruptedResult) {
+  const std::string model = std::string(GRAM_SOURCE_DIR) + "/models/sudoku6-gram-small.safetensors";
+  const std::string puzzles = std::string(GRAM_SOURCE_DIR) + "/models/data/sudoku6-test.txt";
+  auto search_sweep = [&](const std::string& output) {
+    return "sweep --models small=" + model + " --puzzles " + puzzles +
+           " --limit 150 --budgets 4,64 --strategies width --fixed_depth 4 --threads 1"
+           " --aggregators majority --searches smc --search_rows 16 --search_temperature 0.001"
+           " --output " + path(output);
+  };
+  BackgroundCommand sweep(gram_command(search_sweep("stopped")), path("search.log"));
+  ASSERT_TRUE(sweep.started());
+  ASSERT_TRUE(sweep.wait_until(
+      [&] { return sweep.output().find("search 1/1 small-smc-r16-d4 started") != std::string::npos; },
+      300))
+      << sweep.output();
+  ASSERT_TRUE(sweep.signal(SIGTERM));
+  const auto status = sweep.wait(120);
+  ASSERT_TRUE(status) << sweep.output();
+  ASSERT_EQ(*status, 143) << "the search ended before the signal; make it larger\n"
+                          << sweep.output();
+  EXPECT_NE(sweep.output().find("run small-smc-r16-d4 will run again"), std::string::npos)
+      << sweep.output();
+  for (const auto& record : complete_records(path("stopped") + "/cells.jsonl")) {
+    EXPECT_NE(record["type"], "search");
+  }
+  const Command resumed = run(search_sweep("stopped"));
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("1 runs executed"), std::string::npos) << resumed.output;
+  const Command whole = run(search_sweep("whole"));
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  EXPECT_EQ(comparable_sweep(path("stopped")), comparable_sweep(path("whole")));
+  EXPECT_EQ(raw_runs(path("stopped")), raw_runs(path("whole")));
+}
+
 TEST_F(GramSweepFaults, ATornLineIsNeverReadAsARecord) {
   ASSERT_EQ(run(sweep("whole")).status, 0);
   std::ifstream whole(path("whole") + "/cells.jsonl");
