@@ -17,7 +17,9 @@ namespace {
 using gram::testing::Command;
 using gram::testing::GramCli;
 using gram::testing::read_records;
+using gram::testing::remove_first;
 using gram::testing::run;
+using gram::testing::write_records;
 
 class GramSweepPolicies : public GramCli {
  protected:
@@ -133,17 +135,12 @@ TEST_F(GramSweepPolicies, ResumeWritesOnlyTheMissingPolicyRecords) {
   EXPECT_NE(again.output.find("0 runs executed"), std::string::npos) << again.output;
   EXPECT_EQ(read_records(path("sweep") + "/cells.jsonl").size(), first.size());
   // Without the allocate record, the run executes again and only that record is added back.
-  std::ofstream rewritten(path("sweep") + "/cells.jsonl", std::ios::trunc);
-  nlohmann::json removed;
-  for (const auto& record : first) {
-    if (record["type"] == "policy" && record["policy"] == "allocate") {
-      removed = record;
-      continue;
-    }
-    rewritten << record.dump() << "\n";
-  }
-  rewritten.close();
+  std::vector<nlohmann::json> kept = first;
+  const nlohmann::json removed = remove_first(kept, [](const nlohmann::json& record) {
+    return record["type"] == "policy" && record["policy"] == "allocate";
+  });
   ASSERT_FALSE(removed.is_null());
+  write_records(path("sweep") + "/cells.jsonl", kept);
   const Command resumed = run(sweep("sweep"));
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   const auto after = read_records(path("sweep") + "/cells.jsonl");
@@ -172,9 +169,7 @@ TEST_F(GramSweepPolicies, ReportShowsTheAdaptiveSectionAndRefusesABrokenRecord) 
       line = i + 1;
     }
   }
-  std::ofstream rewritten(path("sweep") + "/cells.jsonl", std::ios::trunc);
-  for (const auto& record : records) rewritten << record.dump() << "\n";
-  rewritten.close();
+  write_records(path("sweep") + "/cells.jsonl", records);
   const Command broken = run("report " + path("sweep") + " --no-figures --overwrite --output " +
                              path("report"));
   EXPECT_EQ(broken.status, 1) << broken.output;

@@ -17,7 +17,9 @@ namespace {
 using gram::testing::Command;
 using gram::testing::GramCli;
 using gram::testing::read_records;
+using gram::testing::remove_first;
 using gram::testing::run;
+using gram::testing::write_records;
 
 class GramSweepSearch : public GramCli {
  protected:
@@ -110,17 +112,12 @@ TEST_F(GramSweepSearch, ResumeRunsOnlyTheMissingSearchAndTheReportShowsBoth) {
   EXPECT_NE(again.output.find("0 runs executed"), std::string::npos) << again.output;
 
   // Without the beam record only the beam search runs again, and writes the same figures.
-  std::ofstream rewritten(path("sweep") + "/cells.jsonl", std::ios::trunc);
-  nlohmann::json removed;
-  for (const auto& record : first) {
-    if (record["type"] == "search" && record["search"] == "beam") {
-      removed = record;
-      continue;
-    }
-    rewritten << record.dump() << "\n";
-  }
-  rewritten.close();
+  std::vector<nlohmann::json> kept = first;
+  const nlohmann::json removed = remove_first(kept, [](const nlohmann::json& record) {
+    return record["type"] == "search" && record["search"] == "beam";
+  });
   ASSERT_FALSE(removed.is_null());
+  write_records(path("sweep") + "/cells.jsonl", kept);
   const Command resumed = run(sweep("sweep"));
   ASSERT_EQ(resumed.status, 0) << resumed.output;
   EXPECT_NE(resumed.output.find("1 runs executed"), std::string::npos) << resumed.output;
@@ -149,9 +146,7 @@ TEST_F(GramSweepSearch, ABrokenSearchRecordIsRefusedByLine) {
     }
   }
   ASSERT_GT(line, 0u);
-  std::ofstream rewritten(path("sweep") + "/cells.jsonl", std::ios::trunc);
-  for (const auto& record : records) rewritten << record.dump() << "\n";
-  rewritten.close();
+  write_records(path("sweep") + "/cells.jsonl", records);
   const Command broken = run("report " + path("sweep") + " --no-figures --output " + path("report"));
   EXPECT_EQ(broken.status, 1) << broken.output;
   EXPECT_NE(broken.output.find("cells.jsonl:" + std::to_string(line) +

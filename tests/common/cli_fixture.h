@@ -3,6 +3,7 @@
 // it wrote, and a fixture with a private temporary directory per test.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,22 @@ inline std::vector<nlohmann::json> read_records(const fs::path& path) {
   std::vector<nlohmann::json> records;
   for (std::string line; std::getline(file, line);) records.push_back(nlohmann::json::parse(line));
   return records;
+}
+
+// Replaces `path` with `records`, one per line: a result file edited as by hand.
+inline void write_records(const fs::path& path, const std::vector<nlohmann::json>& records) {
+  std::ofstream file(path, std::ios::trunc);
+  for (const auto& record : records) file << record.dump() << "\n";
+}
+
+// `records` without the first one `matches` picks, which it returns (null when none does).
+template <class Predicate>
+nlohmann::json remove_first(std::vector<nlohmann::json>& records, Predicate matches) {
+  const auto found = std::find_if(records.begin(), records.end(), matches);
+  if (found == records.end()) return nullptr;
+  nlohmann::json removed = *found;
+  records.erase(found);
+  return removed;
 }
 
 class GramCli : public ::testing::Test {
