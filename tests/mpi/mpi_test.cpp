@@ -1,15 +1,20 @@
 // `gram sweep` and `gram run` under mpirun: 2 and 3 ranks give the single process's results
-// (timing and world size aside), an error on a rank ends the job with the rank named, and a
-// rank killed mid-sweep ends the job in bounded time, leaving finished cells that a resume
-// completes. Skipped, with the reason, without mpirun or in a build without GRAM_MPI.
+// (timing and world size aside), adaptive and budget-allocated runs included, an error on a
+// rank ends the job with the rank named, and a rank killed mid-sweep ends the job in bounded
+// time, leaving finished cells that a resume completes. Skipped, with the reason, without
+// mpirun or in a build without GRAM_MPI.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <initializer_list>
+#include <numeric>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -44,6 +49,41 @@ class Mpi : public GramCli {
     return "sweep --models tiny=" + path("m.safetensors") + " --puzzles " + path(puzzles) +
            " --output " + path(output) + " --budgets " + budgets +
            " --fixed_depth 2 --halting off,on --threads 1";
+  }
+  // `gram run` on the shipped trained model: its first answers agree on some puzzles and not on
+  // others, so adaptive runs have puzzles to close early and puzzles to keep sampling.
+  static std::string trained_run(const std::string& adaptive) {
+    const std::string models = std::string(GRAM_SOURCE_DIR) + "/models/";
+    return "run --model " + models + "sudoku6-gram-small.safetensors --puzzles " + models +
+           "data/sudoku6-test.txt --limit 24 --depth 3 --halting false --threads 1 " + adaptive;
+  }
+  // Trajectories drawn per puzzle, in puzzle order.
+  static std::vector<std::size_t> drawn(const std::vector<nlohmann::json>& records) {
+    std::vector<std::size_t> counts;
+    for (const auto& record : records) {
+      if (record["type"] == "puzzle") counts.push_back(record["trajectories"].size());
+    }
+    return counts;
+  }
+  // Runs `arguments` on one process and under mpirun on each of `ranks`; every rank count must
+  // write the single process's records. Returns the single process's records.
+  std::vector<nlohmann::json> same_on_ranks(const std::string& arguments,
+                                            std::initializer_list<int> ranks) const {
+    const Command single = run(arguments + " --output " + path("one.jsonl"));
+    EXPECT_EQ(single.status, 0) << single.output;
+    const auto expected = comparable_run(path("one.jsonl"));
+    for (int count : ranks) {
+      const std::string output = path("ranks" + std::to_string(count) + ".jsonl");
+      // Ranks that disagree on the work list wait on each other: bounded, and said so.
+      const Shell job = shell("timeout 120 " + mpi(count, arguments + " --output " + output));
+      EXPECT_NE(job.status, 124) << "the job hung on " << count << " ranks: " << job.output;
+      EXPECT_EQ(job.status, 0) << job.output;
+      const auto records = comparable_run(output);
+      EXPECT_EQ(drawn(records), drawn(expected)) << count << " ranks";
+      EXPECT_EQ(records, expected) << count << " ranks";
+      if (!records.empty()) EXPECT_EQ(complete_records(output).front()["world_size"], count);
+    }
+    return expected;
   }
   std::string mpirun_;
 };
@@ -80,6 +120,39 @@ TEST_F(Mpi, RunOnTwoAndThreeRanksEqualsOneProcess) {
     EXPECT_EQ(comparable_run(output), comparable_run(path("one.jsonl"))) << ranks << " ranks";
     EXPECT_EQ(complete_records(output).front()["world_size"], ranks);
   }
+}
+
+// Rank 0 allocates the budget from every rank's first-round answers and broadcasts it: the
+// answers, trajectories drawn and applications of every puzzle, and the accuracy, are the single
+// process's.
+TEST_F(Mpi, AllocateOnTwoAndThreeRanksEqualsOneProcess) {
+  const auto records =
+      same_on_ranks(trained_run("--adaptive allocate --round 4 --width 16 --budget 6"), {2, 3});
+  const auto counts = drawn(records);
+  ASSERT_EQ(counts.size(), 24u);
+  // Were every puzzle given the same width, ranks that ignored rank 0's widths would still agree:
+  // some puzzles must get nothing past the first round and some more, one of them a share below
+  // the cap (the proportional split, not only full puzzles), the whole budget (6 x 24) spent.
+  EXPECT_GT(std::count(counts.begin(), counts.end(), 4u), 0);
+  EXPECT_GT(std::count_if(counts.begin(), counts.end(), [](std::size_t n) { return n > 4; }), 0);
+  EXPECT_GT(std::count_if(counts.begin(), counts.end(),
+                          [](std::size_t n) { return n > 4 && n < 16; }),
+            0);
+  EXPECT_EQ(std::accumulate(counts.begin(), counts.end(), std::size_t{0}), 144u);
+  EXPECT_EQ(records.back()["trajectories"], 144);
+}
+
+// Rank 0 decides after each round which puzzles stay open and broadcasts them.
+TEST_F(Mpi, AdaptiveBetaOnTwoRanksEqualsOneProcess) {
+  const auto records = same_on_ranks(
+      trained_run("--adaptive beta --stop_threshold 0.9 --round 2 --width 8"), {2});
+  const auto counts = drawn(records);
+  ASSERT_EQ(counts.size(), 24u);
+  // Some puzzle closes before the width while another runs on, so the open set the broadcast
+  // carries changes between rounds.
+  const auto [fewest, most] = std::minmax_element(counts.begin(), counts.end());
+  EXPECT_LT(*fewest, 8u);
+  EXPECT_LT(*fewest, *most);
 }
 
 TEST_F(Mpi, ErrorOnARankEndsTheJobNamingRankAndHost) {
