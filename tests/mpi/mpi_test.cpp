@@ -88,12 +88,20 @@ class Mpi : public GramCli {
   std::string mpirun_;
 };
 
+// With latent searches too, which run on rank 0 after the width runs: their records and raw
+// files are those of one process.
 TEST_F(Mpi, SweepOnTwoAndThreeRanksEqualsOneProcess) {
-  const Command single = run(sweep("one"));
+  const std::string searches = " --searches smc,beam --search_rows 2,4 --search_temperature 0.01";
+  const Command single = run(sweep("one") + searches);
   ASSERT_EQ(single.status, 0) << single.output;
+  std::size_t search_records = 0;
+  for (const auto& record : complete_records(path("one") + "/cells.jsonl")) {
+    search_records += record["type"] == "search" ? 1 : 0;
+  }
+  EXPECT_EQ(search_records, 4u);
   for (int ranks : {2, 3}) {
     const std::string output = "ranks" + std::to_string(ranks);
-    const Shell job = shell(mpi(ranks, sweep(output)));
+    const Shell job = shell(mpi(ranks, sweep(output) + searches));
     ASSERT_EQ(job.status, 0) << job.output;
     EXPECT_EQ(comparable_sweep(path(output)), comparable_sweep(path("one"))) << ranks << " ranks";
     EXPECT_EQ(raw_runs(path(output)), raw_runs(path("one"))) << ranks << " ranks";
