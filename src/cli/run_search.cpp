@@ -45,14 +45,7 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   settings.beams = run.beams;
   settings.expand = run.expand;
   const int rows = engine::search_rows(settings);
-  if (run.row_cap < rows) {
-    throw Error("row_cap " + std::to_string(run.row_cap) + " cannot hold one puzzle's " +
-                std::to_string(rows) + " search rows; raise row_cap to at least " +
-                std::to_string(rows));
-  }
-  // Whole puzzles per batch: the largest multiple of the block that fits the row cap.
-  const int max_rows = std::max(rows, std::min(run.row_cap / rows,
-                                               static_cast<int>(puzzles.size())) * rows);
+  const int max_rows = engine::search_batch_rows(settings, run.row_cap, puzzles.size());
 
   auto backend = backend::make_backend(run.backend, run.threads);
   engine::RecursiveModel recursive(model, *backend, max_rows);

@@ -79,15 +79,8 @@ nlohmann::json search_settings_json(const engine::SearchSettings& settings) {
 void execute_search(const model::Model& model, backend::Backend& backend, const tasks::Task& task,
                     std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
                     const std::function<void(engine::SearchOutcome&&)>& on_puzzle) {
-  const int rows = engine::search_rows(search.settings);
-  if (row_cap < rows) {
-    throw Error("run " + search.name + ": row_cap " + std::to_string(row_cap) +
-                " cannot hold one puzzle's " + std::to_string(rows) + " search rows");
-  }
-  // Whole puzzles per batch: a puzzle's rows resample together.
-  const int max_rows =
-      std::min(row_cap / rows, static_cast<int>(puzzles.size())) * rows;
-  engine::RecursiveModel recursive(model, backend, max_rows);
+  engine::RecursiveModel recursive(
+      model, backend, engine::search_batch_rows(search.settings, row_cap, puzzles.size()));
   engine::LatentSearch(recursive, task, search.settings).run(puzzles, on_puzzle);
 }
 
