@@ -43,10 +43,11 @@ void check_search_plan(std::span<const SearchRun> searches, const SweepPlan& pla
                        std::span<const PlanModel> models) {
   for (const SearchRun& search : searches) {
     const int rows = engine::search_rows(search.settings);
-    const bool matched = std::any_of(plan.cells.begin(), plan.cells.end(), [&](const PlannedCell& cell) {
+    const auto compares = [&](const PlannedCell& cell) {
       return cell.model == search.model && !cell.halting && cell.depth == search.settings.depth &&
              cell.width >= rows;
-    });
+    };
+    const bool matched = std::any_of(plan.cells.begin(), plan.cells.end(), compares);
     if (!matched) {
       throw Error("config: search " + search.name + " has no uniform cell to be compared with: "
                   "it needs a cell of " + models[search.model].name + " with halting off, depth " +
@@ -116,14 +117,17 @@ nlohmann::json search_figures(std::span<const engine::SearchOutcome> searched,
   figures["applications_per_puzzle"] = applications / puzzles;
   figures["flops_per_puzzle"] = flops / puzzles;
   figures["answers"] = answers;
-  figures["trajectories_per_puzzle"] = {{"mean", rows}, {"p50", rows}, {"p90", rows}, {"max", rows}};
+  figures["trajectories_per_puzzle"] = {
+      {"mean", rows}, {"p50", rows}, {"p90", rows}, {"max", rows}};
   figures["state_copies_per_puzzle"] = state_copies / puzzles;
   figures["state_copy_bytes_per_puzzle"] = copy_bytes / puzzles;
   figures["resamplings_per_puzzle"] = resamplings / puzzles;
 
   // The uniform cells at the search's depth, one per width, in order of compute.
   std::map<int, const nlohmann::json*> by_width;
-  for (const nlohmann::json& cell : uniform_cells) by_width.emplace(cell.at("width").get<int>(), &cell);
+  for (const nlohmann::json& cell : uniform_cells) {
+    by_width.emplace(cell.at("width").get<int>(), &cell);
+  }
   std::vector<UniformCandidate> uniform;
   for (const auto& [width, cell] : by_width) uniform.push_back({width, *cell});
   GRAM_ASSERT(!uniform.empty(), "check_search_plan guarantees a uniform cell");
