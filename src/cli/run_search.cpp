@@ -4,12 +4,14 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "backend/backend.h"
 #include "cli/run_context_record.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
+#include "engine/distributed_search.h"
 #include "engine/search_run.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
@@ -20,12 +22,6 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
                const model::Model& model, const tasks::Task& task,
                const std::vector<tasks::Puzzle>& puzzles,
                std::span<const engine::Aggregator> aggregators) {
-  // Resampling and beam selection compare one puzzle's rows after every step, so the rows of a
-  // puzzle must share a process; splitting puzzles over ranks would be the way to scale out.
-  if (command.communicator->size() > 1) {
-    throw Error("search " + run.search + " runs on one rank (a puzzle's rows resample together); "
-                "this job has " + std::to_string(command.communicator->size()) + " ranks");
-  }
   if (!model.config.noise.enabled) {
     throw Error("search " + run.search + " needs a stochastic model: " + run.model +
                 " is deterministic, so every row would follow the same trajectory");
@@ -45,27 +41,46 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   settings.beams = run.beams;
   settings.expand = run.expand;
   const int rows = engine::search_rows(settings);
-  const int max_rows = engine::search_batch_rows(settings, run.row_cap, puzzles.size());
+  engine::DistributedRun ranks(*command.communicator);
+  const engine::PuzzleBlock block =
+      engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
+  const int max_rows = engine::search_batch_rows(
+      settings, run.row_cap, std::max<std::size_t>(1, block.end - block.begin));
 
   auto backend = backend::make_backend(run.backend, run.threads);
   engine::RecursiveModel recursive(model, *backend, max_rows);
   const model::FlopCounts flops = model::count_flops(model.config);
-  JsonlWriter writer(run.output, run.overwrite);
-  const nlohmann::json context =
-      run_context_record(command.argc, command.argv, run, model, *backend, task, 1);
-  writer.write(context);
+  // Rank 0 alone owns the result file; an existing file is refused before any rank starts work.
+  std::optional<JsonlWriter> writer;
+  std::string opened = "ok";
+  if (ranks.is_root()) {
+    try {
+      writer.emplace(run.output, run.overwrite);
+    } catch (const Error& error) {
+      opened = error.what();
+    }
+  }
+  opened = command.communicator->broadcast(opened);
+  if (opened != "ok") {
+    if (ranks.is_root()) throw Error(opened);
+    return 1;  // rank 0 reports it; the job ends with rank 0's status
+  }
+  const nlohmann::json context = run_context_record(command.argc, command.argv, run, model,
+                                                    *backend, task, ranks.world_size());
+  if (ranks.is_root()) writer->write(context);
 
   engine::RunTotals totals;
   std::int64_t uniform_applications = 0;
   std::int64_t state_copies = 0;
   const auto start = std::chrono::steady_clock::now();
-  engine::LatentSearch search(recursive, task, settings);
-  search.run(puzzles, [&](engine::SearchOutcome&& searched) {
+  engine::run_search_on_ranks(ranks, recursive, task, puzzles, settings, {},
+                              [&](engine::SearchOutcome&& searched) {
     uniform_applications += searched.compute.uniform_applications;
     state_copies += searched.compute.state_copies;
-    writer.write(engine::search_puzzle_record(task, puzzles[searched.outcome.puzzle], searched,
-                                              aggregators, flops, totals));
+    writer->write(engine::search_puzzle_record(task, puzzles[searched.outcome.puzzle], searched,
+                                               aggregators, flops, totals));
   });
+  if (!ranks.is_root()) return 0;
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json summary = engine::summary_record(totals, wall, flops);
@@ -74,8 +89,8 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
                        {"state_copies", state_copies},
                        {"uniform_width", engine::search_answers(settings)},
                        {"uniform_applications", uniform_applications}};
-  writer.write(summary);
-  writer.close();
+  writer->write(summary);
+  writer->close();
 
   std::printf("%lld puzzles, search %s (%d rows per puzzle, %d answers), depth %d, %.2f s\n",
               static_cast<long long>(totals.puzzles), run.search.c_str(), rows,

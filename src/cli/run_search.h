@@ -13,8 +13,8 @@
 namespace gram::cli {
 
 // Runs the search the validated `run` names over `puzzles` and writes the same kind of result
-// file as a uniform run (context, one record per puzzle, summary). Search runs on one rank: a
-// puzzle's rows resample together, so more ranks are refused with one line.
+// file as a uniform run (context, one record per puzzle, summary). Under mpirun or srun each rank
+// searches a block of whole puzzles (engine/distributed_search.h) and rank 0 writes the file.
 int run_search(const CommandContext& command, const config::RunConfig& run,
                const model::Model& model, const tasks::Task& task,
                const std::vector<tasks::Puzzle>& puzzles,

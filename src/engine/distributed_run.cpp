@@ -58,7 +58,8 @@ class Reader {
 
 std::FILE* log_file = nullptr;
 
-// The first non-zero stop signal over the ranks (rank order), on every rank; 0 when none.
+}  // namespace
+
 int agree_on_stop(dist::Communicator& communicator, int mine) {
   int first = 0;
   for (const std::string& part : communicator.gather(std::to_string(mine))) {
@@ -66,8 +67,6 @@ int agree_on_stop(dist::Communicator& communicator, int mine) {
   }
   return std::stoi(communicator.broadcast(std::to_string(first)));
 }
-
-}  // namespace
 
 std::vector<WorkItem> rank_share(std::span<const WorkItem> items, int rank, int size) {
   GRAM_ASSERT(size >= 1 && rank >= 0 && rank < size, "rank outside the world");

@@ -32,6 +32,11 @@ std::vector<WorkItem> rank_share(std::span<const WorkItem> items, int rank, int 
 std::string serialize_results(std::span<const TrajectoryResult> results);
 std::vector<TrajectoryResult> deserialize_results(std::string_view bytes);
 
+// The first non-zero stop signal over the ranks (rank order), on every rank; 0 when none. Called
+// by every rank before a gather, so that all stop together and none waits in a collective the
+// others never join.
+int agree_on_stop(dist::Communicator& communicator, int mine);
+
 struct ShareStats {
   std::size_t items = 0;           // run on this rank
   std::size_t bytes_gathered = 0;  // on rank 0: serialised results received from all ranks

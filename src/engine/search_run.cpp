@@ -72,7 +72,8 @@ std::vector<int> decide(const SearchSettings& settings, std::span<const float> v
 }  // namespace
 
 void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
-                       const std::function<void(SearchOutcome&&)>& on_puzzle) {
+                       const std::function<void(SearchOutcome&&)>& on_puzzle,
+                       std::uint32_t first_puzzle) {
   const auto start = std::chrono::steady_clock::now();
   auto seconds_now = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -104,7 +105,7 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
     for (int step = 0; step < settings_.depth; ++step) {
       for (int group = 0; group < count; ++group) {
         for (int row = 0; row < rows; ++row) {
-          keys[group * rows + row] = {static_cast<std::uint32_t>(first + group),
+          keys[group * rows + row] = {first_puzzle + static_cast<std::uint32_t>(first + group),
                                       static_cast<std::uint32_t>(row),
                                       static_cast<std::uint32_t>(step)};
         }
@@ -117,7 +118,7 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
       for (int group = 0; group < count; ++group) {
         compute[group].applications += applications_per_step * rows;
         for (int row = 0; row < rows; ++row) values[row] = outputs[group * rows + row].value;
-        const auto puzzle = static_cast<std::uint32_t>(first + group);
+        const auto puzzle = first_puzzle + static_cast<std::uint32_t>(first + group);
         const std::vector<int> counts =
             decide(settings_, values, puzzle, static_cast<std::uint32_t>(step));
         if (counts.empty()) continue;
@@ -134,7 +135,8 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
 
     const double finished = seconds_now();
     for (int group = 0; group < count; ++group) {
-      const auto puzzle = static_cast<std::uint32_t>(first + group);
+      const auto local = first + group;
+      const auto puzzle = first_puzzle + static_cast<std::uint32_t>(local);
       SearchOutcome searched;
       searched.compute = compute[group];
       searched.compute.applications += applications_per_step * rows;  // the last step
@@ -151,7 +153,7 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
         result.trajectory = static_cast<std::uint32_t>(row);
         result.answer = std::move(output.answer);
         result.answer_hash = task_.answer_hash(result.answer);
-        result.valid = task_.is_valid(puzzles[puzzle], result.answer);
+        result.valid = task_.is_valid(puzzles[local], result.answer);
         result.value = output.value;
         result.steps = settings_.depth;
         result.applications = applications_per_step * settings_.depth;  // its own lineage

@@ -77,8 +77,11 @@ class LatentSearch {
   LatentSearch(RecursiveModel& model, const tasks::Task& task, SearchSettings settings);
 
   // Searches every puzzle, as many at a time as the rows allow; `on_puzzle` gets them in order.
+  // `first_puzzle` is the index of puzzles[0] in the whole puzzle file: the noise and the
+  // resampling draws are keyed by it, so a share of the file searched alone (one rank's) gives
+  // the answers the whole file gives.
   void run(std::span<const tasks::Puzzle> puzzles,
-           const std::function<void(SearchOutcome&&)>& on_puzzle);
+           const std::function<void(SearchOutcome&&)>& on_puzzle, std::uint32_t first_puzzle = 0);
 
  private:
   RecursiveModel& model_;

@@ -77,12 +77,19 @@ nlohmann::json search_settings_json(const engine::SearchSettings& settings) {
           {"ess_threshold", settings.ess_threshold}};
 }
 
-void execute_search(const model::Model& model, backend::Backend& backend, const tasks::Task& task,
+void execute_search(engine::DistributedRun& ranks, const model::Model& model,
+                    backend::Backend& backend, const tasks::Task& task,
                     std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
+                    const std::function<void(const engine::SearchOutcome&)>& on_local,
                     const std::function<void(engine::SearchOutcome&&)>& on_puzzle) {
+  const engine::PuzzleBlock block =
+      engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
   engine::RecursiveModel recursive(
-      model, backend, engine::search_batch_rows(search.settings, row_cap, puzzles.size()));
-  engine::LatentSearch(recursive, task, search.settings).run(puzzles, on_puzzle);
+      model, backend,
+      engine::search_batch_rows(search.settings, row_cap,
+                                std::max<std::size_t>(1, block.end - block.begin)));
+  engine::run_search_on_ranks(ranks, recursive, task, puzzles, search.settings, on_local,
+                              on_puzzle);
 }
 
 nlohmann::json search_figures(std::span<const engine::SearchOutcome> searched,

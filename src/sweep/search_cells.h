@@ -20,6 +20,7 @@
 #include "config/sweep_config.h"
 #include "backend/backend.h"
 #include "model/weights.h"
+#include "engine/distributed_search.h"
 #include "engine/search_run.h"
 #include "sweep/cell_metrics.h"
 #include "sweep/sweep_plan.h"
@@ -49,9 +50,13 @@ std::string search_key(const std::string& run);
 std::string search_record_key(const nlohmann::json& record);
 nlohmann::json search_settings_json(const engine::SearchSettings& settings);
 
-// Runs `search` over every puzzle on this process; `on_puzzle` gets them in order.
-void execute_search(const model::Model& model, backend::Backend& backend, const tasks::Task& task,
+// Runs `search` over every puzzle, each rank a block of whole puzzles
+// (engine/distributed_search.h); `on_local` sees this rank's puzzles as they finish, and
+// `on_puzzle`, on rank 0, every puzzle in order.
+void execute_search(engine::DistributedRun& ranks, const model::Model& model,
+                    backend::Backend& backend, const tasks::Task& task,
                     std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
+                    const std::function<void(const engine::SearchOutcome&)>& on_local,
                     const std::function<void(engine::SearchOutcome&&)>& on_puzzle);
 
 // The figures of a "search" record: cell_figures of the answers after the last step, the

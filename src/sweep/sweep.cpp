@@ -213,19 +213,23 @@ struct StopReport {
   std::string run_under_way;  // dropped on a stop (its cells need all of it); runs again
 };
 
-// Runs the pending searches on rank 0, after every width run: each is compared with the uniform
-// cells on file, whichever process wrote them (search_cells.h).
+// Runs the pending searches after every width run, each rank a block of whole puzzles; rank 0
+// compares each with the uniform cells on file, whichever process wrote them (search_cells.h),
+// and writes its records (`cells` is null on the other ranks).
 void run_searches(std::span<const SearchRun> searches, std::span<const int> pending,
                   const std::map<int, int>& row_caps, std::span<const LoadedModel> models,
-                  backend::Backend& backend, const tasks::Task& task,
-                  std::span<const tasks::Puzzle> puzzles, const PuzzleTruth& truth,
-                  std::span<const engine::Aggregator> aggregators, std::uint64_t seed,
-                  const std::filesystem::path& directory, const std::string& plan_hash,
-                  JsonlWriter& cells, Progress& progress, StopReport& stop_report) {
-  cells.sync();
+                  engine::DistributedRun& ranks, backend::Backend& backend,
+                  const tasks::Task& task, std::span<const tasks::Puzzle> puzzles,
+                  const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
+                  std::uint64_t seed, const std::filesystem::path& directory,
+                  const std::string& plan_hash, JsonlWriter* cells, Progress& progress,
+                  StopReport& stop_report) {
   std::vector<nlohmann::json> uniform_cells;
-  for (SweepRecord& record : read_sweep_records(cells.path(), plan_hash)) {
-    if (record.type == "cell") uniform_cells.push_back(std::move(record.json));
+  if (cells) {
+    cells->sync();
+    for (SweepRecord& record : read_sweep_records(cells->path(), plan_hash)) {
+      if (record.type == "cell") uniform_cells.push_back(std::move(record.json));
+    }
   }
   int number = 0;
   for (int index : pending) {
@@ -233,34 +237,41 @@ void run_searches(std::span<const SearchRun> searches, std::span<const int> pend
     const LoadedModel& loaded = models[search.model];
     const int rows = engine::search_rows(search.settings);
     stop_report.run_under_way = search.name;
-    cells.check_in_place();
+    if (cells) cells->check_in_place();
     progress.start_run("search " + std::to_string(++number) + "/" +
                        std::to_string(pending.size()) + " " + search.name);
-    JsonlWriter raw((directory / "runs" / (search.name + ".jsonl")).string(), true);
-    raw.write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
-               {"search", engine::search_kind_name(search.settings.kind)},
-               {"settings", search_settings_json(search.settings)}, {"rows", rows},
-               {"depth", search.settings.depth}, {"seed", seed}});
+    engine::rank_log("search " + search.name + ": start");
+    std::optional<JsonlWriter> raw;
+    if (cells) {
+      raw.emplace((directory / "runs" / (search.name + ".jsonl")).string(), true);
+      raw->write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
+                  {"search", engine::search_kind_name(search.settings.kind)},
+                  {"settings", search_settings_json(search.settings)}, {"rows", rows},
+                  {"depth", search.settings.depth}, {"seed", seed}});
+    }
     engine::RunTotals totals;
     std::vector<engine::SearchOutcome> searched;
     const auto start = std::chrono::steady_clock::now();
-    execute_search(loaded.model, backend, task, puzzles, search, row_caps.at(index),
-                   [&](engine::SearchOutcome&& outcome) {
-                     // Without its timing, like every raw file: the same seed writes the same
-                     // bytes, however often the sweep was stopped and resumed.
-                     nlohmann::json puzzle_record = engine::search_puzzle_record(
-                         task, puzzles[outcome.outcome.puzzle], outcome, aggregators,
-                         loaded.flops, totals);
-                     puzzle_record.erase("time_to_first_answer_s");
-                     puzzle_record.erase("time_to_decision_s");
-                     raw.write(puzzle_record);
-                     progress.advance(static_cast<double>(rows) * search.settings.depth);
-                     searched.push_back(std::move(outcome));
-                     throw_if_stop_requested();
-                   });
+    execute_search(
+        ranks, loaded.model, backend, task, puzzles, search, row_caps.at(index),
+        [&](const engine::SearchOutcome&) {
+          progress.advance(static_cast<double>(rows) * search.settings.depth);
+          throw_if_stop_requested();
+        },
+        [&](engine::SearchOutcome&& outcome) {
+          // Without its timing, like every raw file: the same seed writes the same bytes,
+          // however often the sweep was stopped and resumed and on however many ranks.
+          nlohmann::json puzzle_record = engine::search_puzzle_record(
+              task, puzzles[outcome.outcome.puzzle], outcome, aggregators, loaded.flops, totals);
+          puzzle_record.erase("time_to_first_answer_s");
+          puzzle_record.erase("time_to_decision_s");
+          raw->write(puzzle_record);
+          searched.push_back(std::move(outcome));
+        });
     const double wall =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    raw.close();
+    if (!cells) continue;
+    raw->close();
 
     std::vector<nlohmann::json> matching;
     for (const nlohmann::json& cell : uniform_cells) {
@@ -280,8 +291,8 @@ void run_searches(std::span<const SearchRun> searches, std::span<const int> pend
     const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
     record.update(search_figures(searched, truth, aggregators, search, costs, matching));
     record["timing"] = {{"wall_s", wall}, {"puzzles_per_s", puzzles.size() / wall}};
-    cells.write(record);
-    cells.sync();
+    cells->write(record);
+    cells->sync();
     stop_report.run_under_way.clear();
     progress.finish_run(wall);
   }
@@ -369,7 +380,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   stop_report.cells_path = cells_path;
   stop_report.cells = summary.cells;
   std::vector<int> pending_runs;
-  std::vector<int> pending_searches;  // rank 0's list; the other ranks take no part in searches
+  std::vector<int> pending_searches;
   if (ranks.is_root()) {
     for (const std::string& line : plan.skipped) {
       std::fprintf(stderr, "sweep: skipped: %s\n", line.c_str());
@@ -456,7 +467,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       if (needed) pending_runs.push_back(run);
     }
     // Searches compare with the whole sweep's uniform cells, so they run in the sweep that holds
-    // them all: an unsharded one (which merges the shards first), on rank 0.
+    // them all: an unsharded one (which merges the shards first).
     for (int search = 0; search < static_cast<int>(searches.size()); ++search) {
       if (done.contains(search_key(searches[search].name))) continue;
       if (shard.count == 1) {
@@ -473,8 +484,10 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   if (ranks.world_size() > 1) {
     const nlohmann::json decision =
         nlohmann::json::parse(communicator.broadcast(nlohmann::json{
-            {"pending", pending_runs}, {"resumed", summary.cells_resumed}}.dump()));
+            {"pending", pending_runs}, {"searches", pending_searches},
+            {"resumed", summary.cells_resumed}}.dump()));
     pending_runs = decision.at("pending").get<std::vector<int>>();
+    pending_searches = decision.at("searches").get<std::vector<int>>();
     summary.cells_resumed = decision.at("resumed").get<int>();
   }
 
@@ -486,8 +499,10 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
         (puzzles.size() * plan.runs[run].width + ranks.world_size() - 1) / ranks.world_size());
     total_work += share * plan.runs[run].depth;
   }
+  const engine::PuzzleBlock searched_here =
+      engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
   for (int search : pending_searches) {
-    total_work += static_cast<double>(puzzles.size()) *
+    total_work += static_cast<double>(searched_here.end - searched_here.begin) *
                   engine::search_rows(searches[search].settings) * searches[search].settings.depth;
   }
   // Every pending run is fitted to memory before the first starts (engine/memory_plan.h): its row
@@ -517,7 +532,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   for (int search : pending_searches) {
     const SearchRun& planned = searches[search];
     const int rows = engine::search_rows(planned.settings);
-    const std::uint64_t rows_needed = static_cast<std::uint64_t>(puzzles.size()) * rows;
+    // A rank searches at most ceil(P / W) whole puzzles.
+    const std::uint64_t rows_needed =
+        (puzzles.size() + ranks.world_size() - 1) / ranks.world_size() * rows;
     const int wanted = static_cast<int>(std::min<std::uint64_t>(
         std::max(config.row_cap, rows), rows_needed));
     try {
@@ -639,9 +656,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     progress.finish_run(wall);
   }
   if (!pending_searches.empty()) {
-    run_searches(searches, pending_searches, search_row_caps, models, *backend, *task, puzzles,
-                 truth, aggregators, config.seed, directory, plan_hash, *cells, progress,
-                 stop_report);
+    run_searches(searches, pending_searches, search_row_caps, models, ranks, *backend, *task,
+                 puzzles, truth, aggregators, config.seed, directory, plan_hash,
+                 cells ? &*cells : nullptr, progress, stop_report);
     summary.runs_executed += static_cast<int>(pending_searches.size());
   }
   if (cells) cells->close();

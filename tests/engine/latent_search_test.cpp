@@ -4,15 +4,19 @@
 // the row cap.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "backend/backend.h"
 #include "common/tiny_model_config.h"
+#include "engine/distributed_search.h"
 #include "engine/latent_search.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -302,6 +306,85 @@ TEST_F(SearchOnModel, ComputeCountsEveryRowAndCopy) {
                   model_.config.hidden_size * static_cast<std::int64_t>(sizeof(float)));
     EXPECT_EQ(searched.outcome.trajectories.size(), 4u);
   }
+}
+
+
+// ---- search over ranks (engine/distributed_search.h) ---------------------------------------
+
+// The blocks of whole puzzles cover the file in order, and differ in size by at most one.
+TEST(SearchShare, BlocksCoverTheFileInOrderAndEvenly) {
+  for (std::size_t puzzles : {0u, 1u, 5u, 7u, 100u}) {
+    for (int size : {1, 2, 3, 8}) {
+      std::size_t next = 0, smallest = puzzles, largest = 0;
+      for (int rank = 0; rank < size; ++rank) {
+        const engine::PuzzleBlock block = engine::search_share(puzzles, rank, size);
+        EXPECT_EQ(block.begin, next) << puzzles << " puzzles, rank " << rank << " of " << size;
+        ASSERT_GE(block.end, block.begin);
+        smallest = std::min(smallest, block.end - block.begin);
+        largest = std::max(largest, block.end - block.begin);
+        next = block.end;
+      }
+      EXPECT_EQ(next, puzzles) << puzzles << " puzzles on " << size << " ranks";
+      EXPECT_LE(largest - smallest, 1u) << puzzles << " puzzles on " << size << " ranks";
+    }
+  }
+}
+
+// Two shares of the file searched apart, each keyed by its puzzles' places in the file, give
+// what the whole file gives: what each rank of a job computes.
+TEST_F(SearchOnModel, SharesSearchedApartEqualTheWholeFile) {
+  SearchSettings settings;
+  settings.kind = SearchKind::kSmc;
+  settings.depth = 3;
+  settings.seed = 4;
+  settings.particles = 4;
+  settings.temperature = 0.01;  // resamples, so the resampling draws' keys matter too
+  const auto whole = search(settings, 8);
+  std::vector<engine::SearchOutcome> shared;
+  auto backend = backend::make_cpu_backend(1);
+  engine::RecursiveModel recursive(model_, *backend, 8);
+  engine::LatentSearch search(recursive, *task_, settings);
+  const std::span<const tasks::Puzzle> all(puzzles_);
+  for (const auto& [begin, end] : {std::pair{0, 2}, std::pair{2, 5}}) {
+    search.run(all.subspan(begin, end - begin),
+               [&](engine::SearchOutcome&& outcome) { shared.push_back(std::move(outcome)); },
+               static_cast<std::uint32_t>(begin));
+  }
+  expect_same_answers(whole, shared, "shares of 2 and 3 puzzles");
+  std::int64_t copies = 0;
+  for (std::size_t p = 0; p < shared.size(); ++p) {
+    EXPECT_EQ(shared[p].outcome.puzzle, p);
+    copies += shared[p].compute.state_copies;
+  }
+  EXPECT_GT(copies, 0) << "the search never resampled, so the test would not see its keys";
+}
+
+// What rank 0 gathers is what each rank searched, bit for bit.
+TEST_F(SearchOnModel, OutcomesSurviveTheGatherExactly) {
+  SearchSettings settings;
+  settings.kind = SearchKind::kBeam;
+  settings.depth = 2;
+  settings.beams = 2;
+  settings.expand = 2;
+  const auto outcomes = search(settings, 8);
+  const auto back =
+      engine::deserialize_search_outcomes(engine::serialize_search_outcomes(outcomes));
+  expect_same_answers(outcomes, back, "serialised");
+  ASSERT_EQ(back.size(), outcomes.size());
+  for (std::size_t p = 0; p < back.size(); ++p) {
+    const auto& a = outcomes[p].compute;
+    const auto& b = back[p].compute;
+    EXPECT_EQ(back[p].outcome.puzzle, outcomes[p].outcome.puzzle);
+    EXPECT_EQ(std::tie(a.rows, a.applications, a.state_copies, a.state_copy_bytes, a.resamplings,
+                       a.uniform_width, a.uniform_applications),
+              std::tie(b.rows, b.applications, b.state_copies, b.state_copy_bytes, b.resamplings,
+                       b.uniform_width, b.uniform_applications));
+    for (std::size_t t = 0; t < back[p].outcome.trajectories.size(); ++t) {
+      EXPECT_EQ(back[p].outcome.trajectories[t].answer, outcomes[p].outcome.trajectories[t].answer);
+      EXPECT_EQ(back[p].outcome.trajectories[t].valid, outcomes[p].outcome.trajectories[t].valid);
+    }
+  }
+  EXPECT_TRUE(engine::deserialize_search_outcomes(engine::serialize_search_outcomes({})).empty());
 }
 
 }  // namespace

@@ -163,6 +163,20 @@ TEST_F(Mpi, AdaptiveBetaOnTwoRanksEqualsOneProcess) {
   EXPECT_LT(*fewest, *most);
 }
 
+// A search shares whole puzzles out over the ranks; its noise and resampling are keyed by the
+// puzzle's place in the file, so every rank count writes the single process's records.
+TEST_F(Mpi, SearchOnTwoAndThreeRanksEqualsOneProcess) {
+  for (const std::string search : {"--search smc --particles 4 --temperature 0.01 --overwrite",
+                                   "--search beam --beams 2 --expand 2 --overwrite"}) {
+    const auto records = same_on_ranks(trained_run(search), {2, 3});
+    std::int64_t copies = 0;
+    for (const auto& record : records) {
+      if (record["type"] == "puzzle") copies += record["search"]["state_copies"].get<std::int64_t>();
+    }
+    EXPECT_GT(copies, 0) << search << ": the search never selected, so it tests nothing";
+  }
+}
+
 TEST_F(Mpi, ErrorOnARankEndsTheJobNamingRankAndHost) {
   write("taken.jsonl", "{}\n");
   const auto start = std::chrono::steady_clock::now();
