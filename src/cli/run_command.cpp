@@ -13,6 +13,7 @@
 #include "backend/backend.h"
 #include "cli/commands.h"
 #include "cli/model_task.h"
+#include "cli/result_file.h"
 #include "cli/run_context_record.h"
 #include "cli/run_search.h"
 #include "config/run_config.h"
@@ -84,21 +85,9 @@ int run_command(const CommandContext& command) {
   engine::RecursiveModel recursive(model, *backend, rows.row_cap);
   const model::FlopCounts flops = model::count_flops(model.config);
 
-  // Rank 0 alone owns the result file; an existing file is refused before any rank starts work.
-  std::optional<JsonlWriter> writer;
-  std::string opened = "ok";
-  if (ranks.is_root()) {
-    try {
-      writer.emplace(run.output, run.overwrite);
-    } catch (const Error& error) {
-      opened = error.what();
-    }
-  }
-  opened = command.communicator->broadcast(opened);
-  if (opened != "ok") {
-    if (ranks.is_root()) throw Error(opened);
-    return 1;  // rank 0 reports it; the job ends with rank 0's status
-  }
+  ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
+  if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
+  std::optional<JsonlWriter>& writer = result_file.writer;
   const nlohmann::json context =
       run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size());
   if (ranks.is_root()) writer->write(context);

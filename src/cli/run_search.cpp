@@ -8,6 +8,7 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "cli/result_file.h"
 #include "cli/run_context_record.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
@@ -50,21 +51,9 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   auto backend = backend::make_backend(run.backend, run.threads);
   engine::RecursiveModel recursive(model, *backend, max_rows);
   const model::FlopCounts flops = model::count_flops(model.config);
-  // Rank 0 alone owns the result file; an existing file is refused before any rank starts work.
-  std::optional<JsonlWriter> writer;
-  std::string opened = "ok";
-  if (ranks.is_root()) {
-    try {
-      writer.emplace(run.output, run.overwrite);
-    } catch (const Error& error) {
-      opened = error.what();
-    }
-  }
-  opened = command.communicator->broadcast(opened);
-  if (opened != "ok") {
-    if (ranks.is_root()) throw Error(opened);
-    return 1;  // rank 0 reports it; the job ends with rank 0's status
-  }
+  ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
+  if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
+  std::optional<JsonlWriter>& writer = result_file.writer;
   const nlohmann::json context = run_context_record(command.argc, command.argv, run, model,
                                                     *backend, task, ranks.world_size());
   if (ranks.is_root()) writer->write(context);
