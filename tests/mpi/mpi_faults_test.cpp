@@ -117,4 +117,48 @@ TEST_F(MpiFaults, SigtermToOneRankStopsAllRanksTogether) {
   resume_and_compare("stopped");
 }
 
+// A search shares whole puzzles out over the ranks; SIGTERM to one rank while they search stops
+// both before the gather, the search runs again whole on resume, and the result is one process's.
+TEST_F(MpiFaults, SigtermToOneRankDuringASearchStopsAllRanksTogether) {
+  const std::string models = std::string(GRAM_SOURCE_DIR) + "/models/";
+  auto search_sweep = [&](const std::string& output) {
+    return "sweep --models small=" + models + "sudoku6-gram-small.safetensors --puzzles " +
+           models + "data/sudoku6-test.txt --limit 150 --budgets 4,64 --strategies width"
+           " --fixed_depth 4 --threads 1 --aggregators majority --searches smc --search_rows 16"
+           " --search_temperature 0.001 --output " + path(output);
+  };
+  BackgroundCommand job(mpi(2, search_sweep("stopped"), path("logs")), path("job.out"));
+  const std::string rank1_log = path("logs") + "/rank-1.log";
+  ASSERT_TRUE(job.wait_until(
+      [&] { return read(rank1_log).find("search small-smc-r16-d4: start") != std::string::npos; },
+      300))
+      << job.output();
+  std::smatch found;
+  const std::string log = read(rank1_log);
+  ASSERT_TRUE(std::regex_search(log, found, std::regex("pid ([0-9]+)"))) << log;
+  ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n" << job.output();
+  ASSERT_EQ(::kill(static_cast<pid_t>(std::stoi(found[1])), SIGTERM), 0);
+  const auto status = job.wait(120);
+  ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
+  const std::string output = job.output();
+  EXPECT_EQ(*status, 143) << output;
+  EXPECT_NE(output.find("run small-smc-r16-d4 will run again"), std::string::npos) << output;
+  EXPECT_EQ(output.find("gram: error"), std::string::npos) << output;
+  for (int rank : {0, 1}) {
+    const std::string rank_log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
+    EXPECT_NE(rank_log.find("search stopping on SIGTERM"), std::string::npos)
+        << "rank " << rank << "\n" << rank_log;
+  }
+  for (const auto& record : complete_records(path("stopped") + "/cells.jsonl")) {
+    EXPECT_NE(record["type"], "search");
+  }
+  const Shell resumed = shell(mpi(2, search_sweep("stopped"), path("resume-logs")));
+  ASSERT_EQ(resumed.status, 0) << resumed.output;
+  EXPECT_NE(resumed.output.find("1 runs executed"), std::string::npos) << resumed.output;
+  const Command whole = run(search_sweep("whole"));
+  ASSERT_EQ(whole.status, 0) << whole.output;
+  EXPECT_EQ(comparable_sweep(path("stopped")), comparable_sweep(path("whole")));
+  EXPECT_EQ(raw_runs(path("stopped")), raw_runs(path("whole")));
+}
+
 }  // namespace
