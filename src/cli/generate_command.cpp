@@ -1,6 +1,7 @@
 // gram generate: seeded puzzle sets, plus `--random-model` for an untrained demo checkpoint.
 #include <cstdio>
 #include <fstream>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,24 @@ long long parse_number(const std::string& flag, const std::string& text) {
   } catch (const std::exception&) {
   }
   throw Error(flag + ": expects an integer, got '" + text + "'");
+}
+
+// A flag stored as an int: a value past int's range is refused rather than wrapped (5000000000
+// puzzles would otherwise become 705032704).
+int parse_int_flag(const std::string& flag, const std::string& text) {
+  const long long value = parse_number(flag, text);
+  if (value < std::numeric_limits<int>::min() || value > std::numeric_limits<int>::max()) {
+    throw Error(flag + ": " + text + " is out of range (at most " +
+                std::to_string(std::numeric_limits<int>::max()) + ")");
+  }
+  return static_cast<int>(value);
+}
+
+// The seed is unsigned: a negative one would silently become a huge one.
+std::uint64_t parse_seed(const std::string& flag, const std::string& text) {
+  const long long value = parse_number(flag, text);
+  if (value < 0) throw Error(flag + ": must be >= 0, got " + text);
+  return static_cast<std::uint64_t>(value);
 }
 
 // std::stod alone would end the run with its own one-word message ("stod"), naming no flag.
@@ -59,11 +78,11 @@ int generate_command(const CommandContext& context) {
     if (flag == "--task") task_text = value;
     else if (flag == "--random-model") model_config = value;
     else if (flag == "--output") output = value;
-    else if (flag == "--count") options.count = static_cast<int>(parse_number(flag, value));
-    else if (flag == "--seed") options.seed = static_cast<std::uint64_t>(parse_number(flag, value));
-    else if (flag == "--givens") options.givens = static_cast<int>(parse_number(flag, value));
-    else if (flag == "--removed") options.removed = static_cast<int>(parse_number(flag, value));
-    else if (flag == "--solutions") options.solutions = static_cast<int>(parse_number(flag, value));
+    else if (flag == "--count") options.count = parse_int_flag(flag, value);
+    else if (flag == "--seed") options.seed = parse_seed(flag, value);
+    else if (flag == "--givens") options.givens = parse_int_flag(flag, value);
+    else if (flag == "--removed") options.removed = parse_int_flag(flag, value);
+    else if (flag == "--solutions") options.solutions = parse_int_flag(flag, value);
     else if (flag == "--edge-probability") options.edge_probability = parse_probability(flag, value);
     else throw Error("gram generate: unknown option '" + flag + "'");
   }

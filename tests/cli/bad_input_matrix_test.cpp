@@ -486,6 +486,18 @@ std::vector<Row> rows() {
          return Args{"generate", "--task", "sudoku:4", "--count", "many", "--output", (d / "p.txt").string()};
        },
        {"--count: expects an integer, got 'many'"}},
+      {"GenerateCountOutOfRange",
+       [](const fs::path& d) {
+         return Args{"generate", "--task", "sudoku:4", "--count", "5000000000", "--output",
+                     (d / "p.txt").string()};
+       },
+       {"--count: 5000000000 is out of range (at most 2147483647)"}},
+      {"GenerateSeedNegative",
+       [](const fs::path& d) {
+         return Args{"generate", "--task", "sudoku:4", "--seed", "-1", "--output",
+                     (d / "p.txt").string()};
+       },
+       {"--seed: must be >= 0, got -1"}},
       {"GenerateEdgeProbabilityNotANumber",
        [](const fs::path& d) {
          return Args{"generate", "--task", "coloring:5:3", "--edge-probability", "half", "--output",
