@@ -52,6 +52,28 @@ class MpiFaults : public GramCli {
     std::ifstream in(file);
     return std::string((std::istreambuf_iterator<char>(in)), {});
   }
+  // Both ranks' logs hold `phrase`: they stopped at a safe point rather than being aborted.
+  void expect_both_ranks_logged(const std::string& phrase) const {
+    for (int rank : {0, 1}) {
+      const std::string log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
+      EXPECT_NE(log.find(phrase), std::string::npos) << "rank " << rank << "\n" << log;
+    }
+  }
+  // Sends SIGTERM to rank 1 alone (its pid from its log) and waits for the job, which must end
+  // with 143 and no error line; `output` is what it printed.
+  void sigterm_rank_one(BackgroundCommand& job, std::string& output) const {
+    std::smatch found;
+    const std::string log = read(path("logs") + "/rank-1.log");
+    ASSERT_TRUE(std::regex_search(log, found, std::regex("pid ([0-9]+)"))) << log;
+    ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n"
+                             << job.output();
+    ASSERT_EQ(::kill(static_cast<pid_t>(std::stoi(found[1])), SIGTERM), 0);
+    const auto status = job.wait(120);
+    ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
+    output = job.output();
+    EXPECT_EQ(*status, 143) << output;
+    EXPECT_EQ(output.find("gram: error"), std::string::npos) << output;
+  }
   // Resumes on two ranks and compares with one uninterrupted process.
   void resume_and_compare(const std::string& output) {
     const Shell resumed = shell(mpi(2, sweep(output), path("resume-logs")));
@@ -80,10 +102,7 @@ TEST_F(MpiFaults, SigtermToMpirunStopsEveryRankAndResumeCompletesTheSweep) {
   EXPECT_NE(*status, 0) << job.output();
   EXPECT_NE(job.output().find("gram: sweep stopped by SIGTERM: "), std::string::npos)
       << job.output();
-  for (int rank : {0, 1}) {
-    const std::string log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
-    EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << "rank " << rank << "\n" << log;
-  }
+  expect_both_ranks_logged("stopping on SIGTERM");
   // Finished cells are whole and on file; the file ends on a record boundary.
   const std::string cells = read(path("stopped") + "/cells.jsonl");
   ASSERT_FALSE(cells.empty());
@@ -96,24 +115,12 @@ TEST_F(MpiFaults, SigtermToOneRankStopsAllRanksTogether) {
   BackgroundCommand job(mpi(2, sweep("stopped"), path("logs")), path("job.out"));
   ASSERT_TRUE(job.wait_until([&] { return records("stopped") >= 2; }, 300))
       << "no cell after 300 s\n" << job.output();
-  std::smatch found;
-  const std::string first_line = read(path("logs") + "/rank-1.log");
-  ASSERT_TRUE(std::regex_search(first_line, found, std::regex("pid ([0-9]+)"))) << first_line;
-  ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n" << job.output();
   // Only rank 1 is told; rank 0 learns it when the run under way ends on every rank.
-  ASSERT_EQ(::kill(static_cast<pid_t>(std::stoi(found[1])), SIGTERM), 0);
-  const auto status = job.wait(120);
-  ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
-  const std::string output = job.output();
-  EXPECT_EQ(*status, 143) << output;
+  std::string output;
+  ASSERT_NO_FATAL_FAILURE(sigterm_rank_one(job, output));
   EXPECT_NE(output.find("gram: sweep stopped by SIGTERM: "), std::string::npos) << output;
   EXPECT_NE(output.find("rerun the same command to resume"), std::string::npos) << output;
-  EXPECT_EQ(output.find("gram: error"), std::string::npos) << output;
-  // Both ranks stopped at the safe point rather than being aborted.
-  for (int rank : {0, 1}) {
-    const std::string log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
-    EXPECT_NE(log.find("stopping on SIGTERM"), std::string::npos) << "rank " << rank << "\n" << log;
-  }
+  expect_both_ranks_logged("stopping on SIGTERM");
   resume_and_compare("stopped");
 }
 
@@ -133,22 +140,10 @@ TEST_F(MpiFaults, SigtermToOneRankDuringASearchStopsAllRanksTogether) {
       [&] { return read(rank1_log).find("search small-smc-r16-d4: start") != std::string::npos; },
       300))
       << job.output();
-  std::smatch found;
-  const std::string log = read(rank1_log);
-  ASSERT_TRUE(std::regex_search(log, found, std::regex("pid ([0-9]+)"))) << log;
-  ASSERT_FALSE(job.poll()) << "the sweep ended before the signal; make it larger\n" << job.output();
-  ASSERT_EQ(::kill(static_cast<pid_t>(std::stoi(found[1])), SIGTERM), 0);
-  const auto status = job.wait(120);
-  ASSERT_TRUE(status) << "the job still runs 120 s after SIGTERM\n" << job.output();
-  const std::string output = job.output();
-  EXPECT_EQ(*status, 143) << output;
+  std::string output;
+  ASSERT_NO_FATAL_FAILURE(sigterm_rank_one(job, output));
   EXPECT_NE(output.find("run small-smc-r16-d4 will run again"), std::string::npos) << output;
-  EXPECT_EQ(output.find("gram: error"), std::string::npos) << output;
-  for (int rank : {0, 1}) {
-    const std::string rank_log = read(path("logs") + "/rank-" + std::to_string(rank) + ".log");
-    EXPECT_NE(rank_log.find("search stopping on SIGTERM"), std::string::npos)
-        << "rank " << rank << "\n" << rank_log;
-  }
+  expect_both_ranks_logged("search stopping on SIGTERM");
   for (const auto& record : complete_records(path("stopped") + "/cells.jsonl")) {
     EXPECT_NE(record["type"], "search");
   }
