@@ -43,10 +43,8 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   settings.expand = run.expand;
   const int rows = engine::search_rows(settings);
   engine::DistributedRun ranks(*command.communicator);
-  const engine::PuzzleBlock block =
-      engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
-  const int max_rows = engine::search_batch_rows(
-      settings, run.row_cap, std::max<std::size_t>(1, block.end - block.begin));
+  const int max_rows =
+      engine::search_rows_on_rank(ranks, settings, run.row_cap, puzzles.size());
 
   auto backend = backend::make_backend(run.backend, run.threads);
   engine::RecursiveModel recursive(model, *backend, max_rows);

@@ -24,6 +24,11 @@ struct PuzzleBlock {
 };
 PuzzleBlock search_share(std::size_t puzzles, int rank, int size);
 
+// The rows this rank's search model needs: search_batch_rows over its block (at least one
+// puzzle's rows, so that a rank with no puzzles still builds a valid model).
+int search_rows_on_rank(const DistributedRun& ranks, const SearchSettings& settings, int row_cap,
+                        std::size_t puzzles);
+
 // Exact round trip of search outcomes (answers bitwise, compute counts).
 std::string serialize_search_outcomes(std::span<const SearchOutcome> outcomes);
 std::vector<SearchOutcome> deserialize_search_outcomes(std::string_view bytes);

@@ -82,12 +82,9 @@ void execute_search(engine::DistributedRun& ranks, const model::Model& model,
                     std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
                     const std::function<void(const engine::SearchOutcome&)>& on_local,
                     const std::function<void(engine::SearchOutcome&&)>& on_puzzle) {
-  const engine::PuzzleBlock block =
-      engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
   engine::RecursiveModel recursive(
       model, backend,
-      engine::search_batch_rows(search.settings, row_cap,
-                                std::max<std::size_t>(1, block.end - block.begin)));
+      engine::search_rows_on_rank(ranks, search.settings, row_cap, puzzles.size()));
   engine::run_search_on_ranks(ranks, recursive, task, puzzles, search.settings, on_local,
                               on_puzzle);
 }
