@@ -216,12 +216,18 @@ class GramModel(nn.Module):
     def high(self, x: torch.Tensor) -> torch.Tensor:
         return self.high_network(x, self._rope())
 
-    def prior_parameters(self, u: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
-        """mu, sigma (B, S, D) of the GRAM prior on u."""
+    def prior_parameters(self, u: torch.Tensor,
+                         hold_weights: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:
+        """mu, sigma (B, S, D) of the GRAM prior on u. `hold_weights` lets a gradient reach u
+        but not the prior's own weights (the trainer's head rows)."""
         p, noise = self.prior, self.config.noise
-        activation = F.silu(F.linear(u, p.hidden, p.hidden_bias))
-        mu = F.linear(activation, p.mu, p.mu_bias)
-        sigma_pre = F.linear(activation, p.sigma, p.sigma_bias)
+        weights = [p.hidden, p.hidden_bias, p.mu, p.mu_bias, p.sigma, p.sigma_bias]
+        if hold_weights:
+            weights = [w.detach() for w in weights]
+        hidden, hidden_bias, mu_w, mu_bias, sigma_w, sigma_bias = weights
+        activation = F.silu(F.linear(u, hidden, hidden_bias))
+        mu = F.linear(activation, mu_w, mu_bias)
+        sigma_pre = F.linear(activation, sigma_w, sigma_bias)
         sigma = torch.clamp(noise.sigma_min + F.softplus(sigma_pre), max=noise.sigma_max)
         return mu, sigma
 
@@ -250,6 +256,10 @@ class GramModel(nn.Module):
             if record is not None:
                 record.append({"eps": eps, "h": h, "l": l})
         return h, l
+
+    def lm_logits(self, h: torch.Tensor) -> torch.Tensor:
+        """logits (B, L, V) of the answer, without the halt and value heads."""
+        return F.linear(h[:, self.config.prefix_len:], self.head.lm)
 
     def heads(self, h: torch.Tensor):
         """logits (B, L, V), q (B, 2) = (q_halt, q_continue), value logit (B,) or None."""
@@ -305,11 +315,18 @@ def load_model(path: str) -> GramModel:
     return model
 
 
-def save_model(path: str, model: GramModel, dtype: str = "F32") -> None:
+def save_model(path: str, model: GramModel, dtype: str = "F32",
+               extra_metadata: Optional[Dict[str, str]] = None) -> None:
+    """Writes the model; `extra_metadata` adds string keys the engine reads and ignores (the
+    trainer's "gram_training" record)."""
     model.config.validate()
     tensors = model.tensors()
     expected = dict(expected_tensors(model.config))
     if set(tensors) != set(expected):
         raise SafetensorsError(f"{path}: cannot save: tensor set differs from the config's")
     metadata = {"format": FORMAT_NAME, "gram_config": model.config.to_json_text()}
+    for key, value in (extra_metadata or {}).items():
+        if key in metadata:
+            raise SafetensorsError(f"{path}: metadata key '{key}' is the format's own")
+        metadata[key] = value
     write_safetensors(path, tensors, metadata, dtype)

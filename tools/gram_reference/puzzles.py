@@ -120,12 +120,15 @@ def _nqueens_valid(n):
     def valid(inputs, answers):
         queens = answers == 2
         board = queens.view(-1, n, n).long()
-        rows, columns = torch.arange(n).view(n, 1), torch.arange(n).view(1, n)
+        device = answers.device
+        rows = torch.arange(n, device=device).view(n, 1)
+        columns = torch.arange(n, device=device).view(1, n)
         down = (rows + columns).flatten()           # row + column, 0..2n-2
         up = (rows - columns + n - 1).flatten()     # row - column + n - 1, 0..2n-2
         flat = queens.long()
-        per_down = torch.zeros(flat.shape[0], 2 * n - 1, dtype=torch.long).index_add_(1, down, flat)
-        per_up = torch.zeros(flat.shape[0], 2 * n - 1, dtype=torch.long).index_add_(1, up, flat)
+        empty = torch.zeros(flat.shape[0], 2 * n - 1, dtype=torch.long, device=device)
+        per_down = empty.clone().index_add_(1, down, flat)
+        per_up = empty.index_add_(1, up, flat)
         return (((answers == 1) | queens).all(-1)
                 & (board.sum(2) == 1).all(-1) & (board.sum(1) == 1).all(-1)
                 & (per_down <= 1).all(-1) & (per_up <= 1).all(-1)
@@ -142,7 +145,8 @@ def _coloring_valid(nodes, colors):
         slots = answers[:, len(pairs):]
         in_range = ((slots >= 3) & (slots < 3 + colors)).all(-1)
         edge = inputs[:, :len(pairs)] == 2
-        clash = edge & (slots[:, first] == slots[:, second])
+        i, j = first.to(answers.device), second.to(answers.device)
+        clash = edge & (slots[:, i] == slots[:, j])
         return in_range & ~clash.any(-1)
     return valid
 
