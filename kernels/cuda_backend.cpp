@@ -75,6 +75,13 @@ class StagingRing {
   int next_ = 0;
 };
 
+// The CUDA form of a prepared weight: cuBLAS reads the uploaded (out, in) matrix in place.
+class CudaLinearWeight final : public LinearWeight {
+ public:
+  CudaLinearWeight(const float* w, int out, int in) : LinearWeight(out, in), matrix(w) {}
+  const float* matrix;  // device memory, owned by the caller of prepare_linear
+};
+
 cublasComputeType_t compute_type(CudaMath math) {
   switch (math) {
     case CudaMath::kFp32: return CUBLAS_COMPUTE_32F;
@@ -164,9 +171,19 @@ class CudaBackend final : public Backend {
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   // --- dense algebra -----------------------------------------------------------------------
-  void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
+  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) override {
+    GRAM_ASSERT(out > 0 && in > 0, "linear weight shape");
+    return std::make_unique<CudaLinearWeight>(w, out, in);
+  }
+
+  void linear(int rows, const float* x, int x_stride, const LinearWeight& weight,
               const float* bias, float* y) override {
-    GRAM_ASSERT(rows >= 0 && out > 0 && in > 0 && x_stride >= in, "linear shapes");
+    const auto* prepared = dynamic_cast<const CudaLinearWeight*>(&weight);
+    GRAM_ASSERT(prepared != nullptr, "linear: weight prepared by another backend");
+    const int out = weight.out();
+    const int in = weight.in();
+    const float* w = prepared->matrix;
+    GRAM_ASSERT(rows >= 0 && x_stride >= in, "linear shapes");
     if (rows == 0) return;
     float beta = 0.0f;
     if (bias != nullptr) {

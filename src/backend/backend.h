@@ -23,6 +23,24 @@ struct NoiseRow {
   std::uint32_t step = 0;
 };
 
+// A weight matrix (out, in), as torch.nn.Linear stores it, prepared once (at model load) in the
+// form the backend's products read: the CPU backend packs it for its fixed-order GEMM, the
+// CUDA backend reads the uploaded matrix in place. Made by Backend::prepare_linear and used
+// only with the backend that made it.
+class LinearWeight {
+ public:
+  LinearWeight(int out, int in) : out_(out), in_(in) {}
+  virtual ~LinearWeight() = default;
+  LinearWeight(const LinearWeight&) = delete;
+  LinearWeight& operator=(const LinearWeight&) = delete;
+  int out() const { return out_; }
+  int in() const { return in_; }
+
+ private:
+  int out_;
+  int in_;
+};
+
 // Parameters of the GRAM noise step h = u + mu + sigma * eps.
 struct NoiseParams {
   std::uint64_t seed = 0;
@@ -47,10 +65,14 @@ class Backend {
   virtual void synchronize() = 0;
 
   // --- dense algebra -----------------------------------------------------------------------
-  // y (rows, out) = x (rows, in) * w^T + bias. w is (out, in) like torch.nn.Linear; x rows are
-  // `x_stride` floats apart (>= in), so a single position of every trajectory can be read in
-  // place; bias may be null.
-  virtual void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
+  // `w` (out, in) in backend memory, prepared for `linear`. The CUDA backend keeps reading `w`,
+  // so it must outlive the result.
+  virtual std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) = 0;
+  // y (rows, w.out()) = x (rows, w.in()) * w^T + bias. x rows are `x_stride` floats apart
+  // (>= in), so a single position of every trajectory can be read in place; bias may be null.
+  // On the CPU every row's result is a function of that row alone, bit for bit (the
+  // fixed-order GEMM, backend/fixed_order_gemm.h), whatever the batch around it.
+  virtual void linear(int rows, const float* x, int x_stride, const LinearWeight& w,
                       const float* bias, float* y) = 0;
 
   // --- elementwise -------------------------------------------------------------------------
@@ -81,7 +103,11 @@ class Backend {
   virtual void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) = 0;
 };
 
+enum class GemmKernel;  // backend/fixed_order_gemm.h
+// The CPU backend with `threads` OpenMP threads (0: every core) and the fixed-order GEMM's
+// fastest kernel for this CPU, or `kernel` (every kernel computes the same bits).
 std::unique_ptr<Backend> make_cpu_backend(int threads);
+std::unique_ptr<Backend> make_cpu_backend(int threads, GemmKernel kernel);
 
 // Arithmetic of the CUDA backend's matrix products; everything else is fp32 in every mode.
 //   fp32: fp32 inputs and accumulation (the default; answers match the CPU backend)
@@ -103,8 +129,10 @@ struct CudaOptions {
 std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options);
 
 // The backend named in a run config ("cpu", "cuda"); a clear error if it is not built or usable.
-// "cuda" takes its matrix arithmetic from GRAM_CUDA_MATH (fp32 when unset) and says which in
-// describe(), so the choice is echoed into every result file.
+// "cuda" takes its matrix arithmetic from GRAM_CUDA_MATH (fp32 when unset) and "cpu" its GEMM
+// kernel from GRAM_CPU_GEMM (portable, avx2 or avx512; the fastest the CPU runs when unset; a
+// speed choice only, since all compute the same bits); describe() names either, so the choice
+// is echoed into every result file.
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads);
 
 // Backend memory owned by a scope.

@@ -1,8 +1,8 @@
-// The CPU backend: fp32 throughout, OpenBLAS SGEMM for every matrix product (all trajectories'
-// rows in fixed-height tiles, so a row's result does not depend on the batch), OpenMP for the
-// elementwise passes.
+// The CPU backend: fp32 throughout, the fixed-order GEMM (backend/fixed_order_gemm.h) for every
+// matrix product, so that a row's result never depends on the batch, and OpenMP for the
+// elementwise passes. Every reduction on a row (a GEMM output, RMSNorm's sum of squares, an
+// attention score and its softmax total, argmax) runs over that row alone in one fixed order.
 // Memory is plain host memory, 64-byte aligned for the vector units.
-#include <cblas.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/fixed_order_gemm.h"
 #include "backend/vector_math.h"
 #include "util/error.h"
 
@@ -23,20 +24,29 @@ namespace {
 inline float silu_of(float x) { return fast_silu(x); }
 inline float softplus_of(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
+// The CPU form of a prepared weight: the packed panels the fixed-order GEMM reads.
+class CpuLinearWeight final : public LinearWeight {
+ public:
+  CpuLinearWeight(const float* w, int out, int in) : LinearWeight(out, in), packed(w, out, in) {}
+  PackedWeight packed;
+};
+
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int threads) : threads_(threads > 0 ? threads : omp_get_num_procs()) {
+  CpuBackend(int threads, GemmKernel kernel)
+      : threads_(threads > 0 ? threads : omp_get_num_procs()), gemm_kernel_(kernel) {
+    if (!cpu_supports(kernel)) {
+      throw Error("cpu backend: this CPU cannot run the " + to_string(kernel) +
+                  " GEMM kernel (GRAM_CPU_GEMM)");
+    }
     omp_set_num_threads(threads_);
-    // One thread pool, OpenMP's: GEMM tiles are spread over it (see linear) and OpenBLAS runs
-    // single-threaded inside each. Two pools (OpenBLAS's pthreads and OpenMP's) take turns
-    // spinning on the same cores, which on a small or shared machine costs more than the work.
-    openblas_set_num_threads(1);
   }
 
   std::string name() const override { return "cpu"; }
   std::string describe() const override {
     std::ostringstream text;
-    text << "cpu fp32, " << threads_ << " threads, " << openblas_get_config();
+    text << "cpu fp32, " << threads_ << " threads, fixed-order GEMM (" << to_string(gemm_kernel_)
+         << ")";
     return text.str();
   }
 
@@ -60,43 +70,17 @@ class CpuBackend final : public Backend {
   }
   void synchronize() override {}
 
-  void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
-              const float* bias, float* y) override {
-    GRAM_ASSERT(rows >= 0 && out > 0 && in > 0 && x_stride >= in, "linear shapes");
-    if (rows == 0) return;
-    // OpenBLAS picks its kernel (and so the order of a dot product's additions) by the matrix
-    // height, so one row's result would depend on how many rows share the call: on the batch
-    // size, the rank count, the other puzzles. Calling it on tiles of exactly kTileRows rows
-    // (the last one padded) makes every row's result depend on that row alone. The tiles are
-    // independent, so they are also the unit of parallel work.
-    const int full_tiles = rows / kTileRows;
-    const int tail = rows - full_tiles * kTileRows;
-    const int tiles = full_tiles + (tail > 0 ? 1 : 0);
-    if (tail > 0) {
-      // (kTileRows, in) and (kTileRows, out) scratch for the last, partial tile. Its padding rows
-      // keep whatever finite values an earlier call left (zeros at first): rows are independent,
-      // so they cannot reach the kept rows, and they need no clearing per call.
-      tail_x_.resize(std::max(tail_x_.size(), static_cast<std::size_t>(kTileRows) * in));
-      tail_y_.resize(std::max(tail_y_.size(), static_cast<std::size_t>(kTileRows) * out));
-      for (int row = 0; row < tail; ++row) {
-        std::memcpy(tail_x_.data() + static_cast<std::size_t>(row) * in,
-                    x + static_cast<std::size_t>(full_tiles * kTileRows + row) * x_stride,
-                    sizeof(float) * in);
-      }
-    }
-#pragma omp parallel for schedule(dynamic, 1) if (tiles > 1)
-    for (int tile = 0; tile < tiles; ++tile) {
-      const std::size_t first = static_cast<std::size_t>(tile) * kTileRows;
-      if (tile < full_tiles) {
-        tile_product(kTileRows, out, in, x + first * x_stride, x_stride, w, bias, y + first * out);
-      } else {
-        tile_product(kTileRows, out, in, tail_x_.data(), in, w, bias, tail_y_.data());
-      }
-    }
-    if (tail > 0) {
-      std::memcpy(y + static_cast<std::size_t>(full_tiles) * kTileRows * out, tail_y_.data(),
-                  sizeof(float) * tail * out);
-    }
+  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) override {
+    GRAM_ASSERT(out > 0 && in > 0, "linear weight shape");
+    return std::make_unique<CpuLinearWeight>(w, out, in);
+  }
+
+  void linear(int rows, const float* x, int x_stride, const LinearWeight& w, const float* bias,
+              float* y) override {
+    GRAM_ASSERT(rows >= 0 && x_stride >= w.in(), "linear shapes");
+    const auto* packed = dynamic_cast<const CpuLinearWeight*>(&w);
+    GRAM_ASSERT(packed != nullptr, "linear: weight prepared by another backend");
+    fixed_order_gemm(gemm_kernel_, threads_, rows, x, x_stride, packed->packed, bias, y);
   }
 
   void add(std::size_t count, const float* a, const float* b, const float* c,
@@ -210,27 +194,8 @@ class CpuBackend final : public Backend {
   }
 
  private:
-  // Rows per GEMM call (see linear): tall enough for OpenBLAS's large-matrix kernels, small
-  // enough that padding the last tile wastes little.
-  static constexpr int kTileRows = 128;
-
-  // y (rows, out) = x (rows, in) * w^T + bias, w stored (out, in), as one SGEMM.
-  void tile_product(int rows, int out, int in, const float* x, int x_stride, const float* w,
-                    const float* bias, float* y) {
-    float beta = 0.0f;
-    if (bias != nullptr) {
-      for (int row = 0; row < rows; ++row) {
-        std::memcpy(y + static_cast<std::size_t>(row) * out, bias, sizeof(float) * out);
-      }
-      beta = 1.0f;
-    }
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x, x_stride, w, in,
-                beta, y, out);
-  }
-
-  std::vector<float> tail_x_;
-  std::vector<float> tail_y_;
   int threads_;
+  GemmKernel gemm_kernel_;
 };
 
 void CpuBackend::attention(int batch, int seq, int heads, int head_dim, const float* qkv,
@@ -302,8 +267,12 @@ void CpuBackend::attention(int batch, int seq, int heads, int head_dim, const fl
 
 }  // namespace
 
+std::unique_ptr<Backend> make_cpu_backend(int threads, GemmKernel kernel) {
+  return std::make_unique<CpuBackend>(threads, kernel);
+}
+
 std::unique_ptr<Backend> make_cpu_backend(int threads) {
-  return std::make_unique<CpuBackend>(threads);
+  return make_cpu_backend(threads, best_gemm_kernel());
 }
 
 }  // namespace gram::backend

@@ -1,6 +1,7 @@
 #include <cstdlib>
 
 #include "backend/backend.h"
+#include "backend/fixed_order_gemm.h"
 #include "util/error.h"
 
 namespace gram::backend {
@@ -22,7 +23,11 @@ CudaMath parse_cuda_math(const std::string& text) {
 }
 
 std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
-  if (name == "cpu") return make_cpu_backend(threads);
+  if (name == "cpu") {
+    const char* kernel = std::getenv("GRAM_CPU_GEMM");
+    if (kernel == nullptr || *kernel == '\0') return make_cpu_backend(threads);
+    return make_cpu_backend(threads, parse_gemm_kernel(kernel));
+  }
   if (name == "cuda") {
     CudaOptions options;
     if (const char* math = std::getenv("GRAM_CUDA_MATH"); math != nullptr && *math != '\0') {

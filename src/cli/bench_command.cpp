@@ -48,9 +48,10 @@ int bench_command(const CommandContext& command) {
   auto reference = backend::make_cpu_backend(bench.threads);
   backend::GemmPeak peak;
   if (bench.peak_gflops == "measured") {
-    peak = backend::measure_gemm_peak(*backend);
+    peak = backend::measure_gemm_peak(*backend, bench.threads);
   } else {
-    peak = {config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9, "configured"};
+    peak.flops_per_s = config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9;
+    peak.source = "configured";
   }
 
   std::vector<throughput::BenchCase> cases;

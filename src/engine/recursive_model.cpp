@@ -66,19 +66,19 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
     low_ = upload_network(model, "net_l.");
     high_ = upload_network(model, "net_h.");
   }
-  head_lm_ = upload(model, "head.lm");
-  head_q_ = upload(model, "head.q");
+  head_lm_ = upload_linear(model, "head.lm");
+  head_q_ = upload_linear(model, "head.q");
   head_q_bias_ = upload(model, "head.q_bias");
   if (c.has_value_head) {
-    head_value_ = upload(model, "head.value");
+    head_value_ = upload_linear(model, "head.value");
     head_value_bias_ = upload(model, "head.value_bias");
   }
   if (c.noise.enabled) {
-    prior_hidden_ = upload(model, "prior.hidden");
+    prior_hidden_ = upload_linear(model, "prior.hidden");
     prior_hidden_bias_ = upload(model, "prior.hidden_bias");
-    prior_mu_ = upload(model, "prior.mu");
+    prior_mu_ = upload_linear(model, "prior.mu");
     prior_mu_bias_ = upload(model, "prior.mu_bias");
-    prior_sigma_ = upload(model, "prior.sigma");
+    prior_sigma_ = upload_linear(model, "prior.sigma");
     prior_sigma_bias_ = upload(model, "prior.sigma_bias");
   }
 
@@ -148,20 +148,30 @@ const float* RecursiveModel::upload(const model::Model& model, const std::string
   return weights_.back().data();
 }
 
+RecursiveModel::Weight RecursiveModel::upload_linear(const model::Model& model,
+                                                     const std::string& name) {
+  const auto& shape = model.tensor(name).shape;
+  GRAM_ASSERT(shape.size() == 2, "a linear weight is a matrix");
+  const float* uploaded = upload(model, name);
+  linear_weights_.push_back(backend_.prepare_linear(uploaded, static_cast<int>(shape[0]),
+                                                    static_cast<int>(shape[1])));
+  return linear_weights_.back().get();
+}
+
 RecursiveModel::Network RecursiveModel::upload_network(const model::Model& model,
                                                        const std::string& prefix) {
   Network network(config_.num_layers);
   for (int index = 0; index < config_.num_layers; ++index) {
     const std::string layer = prefix + "layers." + std::to_string(index) + ".";
     if (config_.mixer == model::Mixer::kMlpT) {
-      network[index].mixer_in = upload(model, layer + "mlp_t.gate_up");
-      network[index].mixer_out = upload(model, layer + "mlp_t.down");
+      network[index].mixer_in = upload_linear(model, layer + "mlp_t.gate_up");
+      network[index].mixer_out = upload_linear(model, layer + "mlp_t.down");
     } else {
-      network[index].mixer_in = upload(model, layer + "attn.qkv");
-      network[index].mixer_out = upload(model, layer + "attn.out");
+      network[index].mixer_in = upload_linear(model, layer + "attn.qkv");
+      network[index].mixer_out = upload_linear(model, layer + "attn.out");
     }
-    network[index].ffn_gate_up = upload(model, layer + "ffn.gate_up");
-    network[index].ffn_down = upload(model, layer + "ffn.down");
+    network[index].ffn_gate_up = upload_linear(model, layer + "ffn.gate_up");
+    network[index].ffn_down = upload_linear(model, layer + "ffn.down");
   }
   return network;
 }
@@ -228,27 +238,27 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
       // Mixing along the sequence axis: SwiGLU over positions, normalised in that layout.
       float* transposed = transposed_.data();  // (rows, D, P+L)
       backend_.transpose(rows, positions, hidden, x, transposed);
-      backend_.linear(rows * hidden, 2 * c.mlp_t_hidden, positions, transposed, positions,
-                      layer.mixer_in, nullptr, wide_.data());            // (rows*D, 2*Ft)
+      backend_.linear(rows * hidden, transposed, positions, *layer.mixer_in, nullptr,
+                      wide_.data());                                     // (rows*D, 2*Ft)
       backend_.swiglu(rows * hidden, c.mlp_t_hidden, wide_.data(), narrow_.data());  // (rows*D, Ft)
-      backend_.linear(rows * hidden, positions, c.mlp_t_hidden, narrow_.data(), c.mlp_t_hidden,
-                      layer.mixer_out, nullptr, residual_.data());       // (rows*D, P+L)
+      backend_.linear(rows * hidden, narrow_.data(), c.mlp_t_hidden, *layer.mixer_out, nullptr,
+                      residual_.data());                                 // (rows*D, P+L)
       backend_.add_rmsnorm(rows * hidden, positions, transposed, residual_.data(), c.norm_eps);
       backend_.transpose(rows, hidden, positions, transposed, x);        // (rows, P+L, D)
     } else {
-      backend_.linear(tokens, 3 * hidden, hidden, x, hidden, layer.mixer_in, nullptr,
+      backend_.linear(tokens, x, hidden, *layer.mixer_in, nullptr,
                       wide_.data());                                     // (rows*(P+L), 3D)
       backend_.attention(rows, positions, c.num_heads, c.head_dim(), wide_.data(), rope_cos_,
                          rope_sin_, narrow_.data());                     // (rows*(P+L), D)
-      backend_.linear(tokens, hidden, hidden, narrow_.data(), hidden, layer.mixer_out, nullptr,
-                      residual_.data());
+      backend_.linear(tokens, narrow_.data(), hidden, *layer.mixer_out, nullptr,
+                      residual_.data());                                 // (rows*(P+L), D)
       backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
     }
-    backend_.linear(tokens, 2 * c.ffn_hidden, hidden, x, hidden, layer.ffn_gate_up, nullptr,
+    backend_.linear(tokens, x, hidden, *layer.ffn_gate_up, nullptr,
                     wide_.data());                                       // (rows*(P+L), 2F)
     backend_.swiglu(tokens, c.ffn_hidden, wide_.data(), narrow_.data()); // (rows*(P+L), F)
-    backend_.linear(tokens, hidden, c.ffn_hidden, narrow_.data(), c.ffn_hidden, layer.ffn_down,
-                    nullptr, residual_.data());                          // (rows*(P+L), D)
+    backend_.linear(tokens, narrow_.data(), c.ffn_hidden, *layer.ffn_down, nullptr,
+                    residual_.data());                                   // (rows*(P+L), D)
     backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
   }
 }
@@ -262,13 +272,10 @@ void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
   float* activation = narrow_.data();                       // (rows*(P+L), H)
   float* mu = wide_.data();                                 // (rows*(P+L), D)
   float* sigma_pre = wide_.data() + static_cast<std::size_t>(tokens) * hidden;  // (rows*(P+L), D)
-  backend_.linear(tokens, c.noise.hidden, hidden, u_then_h, hidden, prior_hidden_,
-                  prior_hidden_bias_, activation);
+  backend_.linear(tokens, u_then_h, hidden, *prior_hidden_, prior_hidden_bias_, activation);
   backend_.silu(static_cast<std::size_t>(tokens) * c.noise.hidden, activation);
-  backend_.linear(tokens, hidden, c.noise.hidden, activation, c.noise.hidden, prior_mu_,
-                  prior_mu_bias_, mu);
-  backend_.linear(tokens, hidden, c.noise.hidden, activation, c.noise.hidden, prior_sigma_,
-                  prior_sigma_bias_, sigma_pre);
+  backend_.linear(tokens, activation, c.noise.hidden, *prior_mu_, prior_mu_bias_, mu);
+  backend_.linear(tokens, activation, c.noise.hidden, *prior_sigma_, prior_sigma_bias_, sigma_pre);
   GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
   backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * rows);
   backend::NoiseParams params;
@@ -305,15 +312,14 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
   const int positions = c.positions();
   const int hidden = c.hidden_size;
   const int row_stride = positions * hidden;  // position 0 of each row, read in place
-  backend_.linear(rows, 2, hidden, h_.data(), row_stride, head_q_, head_q_bias_, head_out_.data());
+  backend_.linear(rows, h_.data(), row_stride, *head_q_, head_q_bias_, head_out_.data());
   if (c.has_value_head) {
-    backend_.linear(rows, 1, hidden, h_.data(), row_stride, head_value_, head_value_bias_,
+    backend_.linear(rows, h_.data(), row_stride, *head_value_, head_value_bias_,
                     head_out_.data() + 2 * rows);
   }
   // LM head over every position (the prefix rows are cheap and skipping them would need a
   // strided GEMM per row).
-  backend_.linear(rows * positions, c.vocab_size, hidden, h_.data(), hidden, head_lm_, nullptr,
-                  logits_.data());
+  backend_.linear(rows * positions, h_.data(), hidden, *head_lm_, nullptr, logits_.data());
   backend_.argmax(rows * positions, c.vocab_size, logits_.data(), tokens_.data());
   head_rows_ = rows;
 

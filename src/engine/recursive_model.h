@@ -5,6 +5,7 @@
 // (P+L, D). The model owns the row slots in backend memory; the runner decides what each slot
 // holds. Everything here is written once against backend::Backend, so CPU and CUDA share it.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -57,15 +58,18 @@ class RecursiveModel {
   void read_head_values(int slot, HeadValues& values);
 
  private:
+  using Weight = const backend::LinearWeight*;
   struct Layer {
-    const float* mixer_in = nullptr;   // mlp_t.gate_up or attn.qkv
-    const float* mixer_out = nullptr;  // mlp_t.down or attn.out
-    const float* ffn_gate_up = nullptr;
-    const float* ffn_down = nullptr;
+    Weight mixer_in = nullptr;   // mlp_t.gate_up or attn.qkv
+    Weight mixer_out = nullptr;  // mlp_t.down or attn.out
+    Weight ffn_gate_up = nullptr;
+    Weight ffn_down = nullptr;
   };
   using Network = std::vector<Layer>;
 
   const float* upload(const model::Model& model, const std::string& name);
+  // Uploads a (out, in) matrix and prepares it for backend::linear.
+  Weight upload_linear(const model::Model& model, const std::string& name);
   Network upload_network(const model::Model& model, const std::string& prefix);
   std::vector<float> embed(std::span<const std::int32_t> input) const;
 
@@ -80,20 +84,21 @@ class RecursiveModel {
   std::size_t row_size_;  // (P+L) * D floats
 
   std::vector<backend::DeviceArray<float>> weights_;  // owns every uploaded tensor
+  std::vector<std::unique_ptr<backend::LinearWeight>> linear_weights_;  // prepared from weights_
   Network low_;
   Network high_;  // same layers as low_ when the networks are shared
   const float* init_h_row_ = nullptr;  // (P+L, D) h0 broadcast over positions
   const float* init_l_row_ = nullptr;
-  const float* head_lm_ = nullptr;
-  const float* head_q_ = nullptr;
+  Weight head_lm_ = nullptr;
+  Weight head_q_ = nullptr;
   const float* head_q_bias_ = nullptr;
-  const float* head_value_ = nullptr;
+  Weight head_value_ = nullptr;
   const float* head_value_bias_ = nullptr;
-  const float* prior_hidden_ = nullptr;
+  Weight prior_hidden_ = nullptr;
   const float* prior_hidden_bias_ = nullptr;
-  const float* prior_mu_ = nullptr;
+  Weight prior_mu_ = nullptr;
   const float* prior_mu_bias_ = nullptr;
-  const float* prior_sigma_ = nullptr;
+  Weight prior_sigma_ = nullptr;
   const float* prior_sigma_bias_ = nullptr;
   const float* rope_cos_ = nullptr;  // (P+L, head_dim / 2)
   const float* rope_sin_ = nullptr;

@@ -403,7 +403,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
 
     cells = JsonlWriter::append_to(cells_path);
     if (cells->bytes_written() == 0) {
-      const backend::GemmPeak peak = backend::measure_gemm_peak(*backend);
+      const backend::GemmPeak peak = backend::measure_gemm_peak(*backend, config.threads);
       nlohmann::json context = to_json(capture_run_context(argc, argv));
       context["type"] = "context";
       context["world_size"] = ranks.world_size();
@@ -416,7 +416,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       context["budget_unit"] = config.budget_unit;
       context["sweep"] = config::to_json(config);
       context["plan_hash"] = plan_hash;
-      context["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
+      context["peak"] = {{"flops_per_s", peak.flops_per_s},
+                         {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
+                         {"source", peak.source}};
       context["models"] = nlohmann::json::array();
       for (const LoadedModel& loaded : models) {
         context["models"].push_back({{"name", loaded.source.name},

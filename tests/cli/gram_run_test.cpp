@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "backend/fixed_order_gemm.h"
 #include "common/cli_fixture.h"
 
 namespace {
@@ -125,6 +126,51 @@ TEST_F(GramCli, RowCapDoesNotChangeAnyResultBit) {
   }
   ASSERT_EQ(trajectories[0].size(), 3u);
   EXPECT_EQ(trajectories[0], trajectories[1]);
+}
+
+// The same bits under every GEMM kernel this CPU runs (GRAM_CPU_GEMM) and under OpenBLAS's
+// Haswell kernel (OPENBLAS_CORETYPE, which the engine's products no longer depend on), on the
+// shipped GRAM model: answers, steps and value scores of every trajectory.
+TEST_F(GramCli, GemmKernelAndBlasCoreDoNotChangeAnyResultBit) {
+  const std::string model = std::string(GRAM_SOURCE_DIR) + "/models/sudoku6-gram-small.safetensors";
+  const std::string puzzles = std::string(GRAM_SOURCE_DIR) + "/models/data/sudoku6-test.txt";
+  struct Setting {
+    const char* gemm;
+    const char* blas_core;
+  };
+  std::vector<Setting> settings = {{"portable", nullptr}};
+  if (gram::backend::cpu_supports(gram::backend::GemmKernel::kAvx2)) {
+    settings.push_back({"avx2", "Haswell"});
+  }
+  if (gram::backend::cpu_supports(gram::backend::GemmKernel::kAvx512)) {
+    settings.push_back({"avx512", nullptr});
+  }
+  std::vector<nlohmann::json> first;
+  for (const Setting& setting : settings) {
+    ::setenv("GRAM_CPU_GEMM", setting.gemm, 1);
+    if (setting.blas_core != nullptr) ::setenv("OPENBLAS_CORETYPE", setting.blas_core, 1);
+    const std::string output = path(std::string(setting.gemm) + ".jsonl");
+    const Command result = run("run --model " + model + " --puzzles " + puzzles +
+                               " --limit 3 --width 5 --depth 3 --threads 2 --row_cap 4 --output " +
+                               output);
+    ::unsetenv("GRAM_CPU_GEMM");
+    ::unsetenv("OPENBLAS_CORETYPE");
+    ASSERT_EQ(result.status, 0) << result.output;
+    std::vector<nlohmann::json> trajectories;
+    for (const auto& record : read_records(output)) {
+      if (record["type"] == "puzzle") trajectories.push_back(record["trajectories"]);
+      if (record["type"] == "context") {
+        EXPECT_NE(record["backend"].get<std::string>().find(setting.gemm), std::string::npos)
+            << "the kernel is named in the result file: " << record["backend"];
+      }
+    }
+    ASSERT_EQ(trajectories.size(), 3u);
+    if (first.empty()) {
+      first = trajectories;
+    } else {
+      EXPECT_EQ(trajectories, first) << "GRAM_CPU_GEMM=" << setting.gemm;
+    }
+  }
 }
 
 }  // namespace

@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <string>
 #include <tuple>
 
 #include "backend/backend.h"
+#include "backend/fixed_order_gemm.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
 #include "reference_model.h"
@@ -88,8 +90,9 @@ INSTANTIATE_TEST_SUITE_P(
 // Runs `items` with a given row cap and returns (hash, steps, value) per (puzzle, trajectory).
 std::map<std::pair<std::uint32_t, std::uint32_t>, std::tuple<std::uint64_t, int, float>> run_with_cap(
     const model::Model& m, const tasks::Task& task, const std::vector<tasks::Puzzle>& puzzles,
-    std::vector<engine::WorkItem> items, int row_cap) {
-  auto backend = backend::make_cpu_backend(2);
+    std::vector<engine::WorkItem> items, int row_cap, int threads = 2,
+    backend::GemmKernel kernel = backend::best_gemm_kernel()) {
+  auto backend = backend::make_cpu_backend(threads, kernel);
   engine::RecursiveModel recursive(m, *backend, row_cap);
   engine::RunSettings settings;
   settings.depth = 3;
@@ -117,7 +120,7 @@ TEST(Determinism, TrajectoriesDoNotDependOnBatchSizeOrOrder) {
   const auto reference = run_with_cap(m, *task, puzzles, items, 30);
   ASSERT_EQ(reference.size(), 30u);
   // Answers, halting steps and value scores must be bitwise identical: a row's result may not
-  // depend on which other rows share its batch (the CPU backend's fixed GEMM tiles).
+  // depend on which other rows share its batch (the CPU backend's fixed-order GEMM).
   auto expect_same = [&](const auto& results, const std::string& what) {
     ASSERT_EQ(results.size(), reference.size()) << what;
     for (const auto& [key, value] : reference) {
@@ -135,6 +138,49 @@ TEST(Determinism, TrajectoriesDoNotDependOnBatchSizeOrOrder) {
   int halted_early = 0;
   for (const auto& [key, value] : reference) halted_early += std::get<1>(value) < 3;
   EXPECT_GT(halted_early, 0) << "the test needs some trajectories to halt early";
+}
+
+// The fixed-order GEMM's kernels (AVX-512, AVX2, portable) and the thread count change how the
+// work is cut, never an element's order of additions: every trajectory's answer, halting step
+// and value score is the same bits under each, here at row caps that cut the batch differently.
+TEST(Determinism, TrajectoriesDoNotDependOnTheGemmKernelOrThreads) {
+  auto config = tiny_config(model::Mixer::kAttention, false, true, model::PositionEncoding::kRope);
+  model::Model m = model::random_model(config, 5);
+  m.tensors.at("head.q_bias").values = {0.0f, 0.0f};
+  const auto task = tasks::make_task(tasks::TaskSpec::parse("sudoku:4"));
+  tasks::GenerateOptions options;
+  options.count = 4;
+  options.seed = 2;
+  const auto puzzles = task->generate(options);
+  const auto items = engine::make_work(0, 4, 5);
+  const auto reference = run_with_cap(m, *task, puzzles, items, 20, 1, backend::GemmKernel::kPortable);
+  int kernels_run = 0;
+  for (auto kernel : {backend::GemmKernel::kPortable, backend::GemmKernel::kAvx2,
+                      backend::GemmKernel::kAvx512}) {
+    if (!backend::cpu_supports(kernel)) {
+      std::printf("GEMM kernel %s: not run, this CPU lacks its instructions\n",
+                  backend::to_string(kernel).c_str());
+      continue;
+    }
+    ++kernels_run;
+    for (int threads : {1, 2}) {
+      for (int cap : {3, 20}) {
+        const auto results = run_with_cap(m, *task, puzzles, items, cap, threads, kernel);
+        ASSERT_EQ(results.size(), reference.size());
+        for (const auto& [key, value] : reference) {
+          const auto& other = results.at(key);
+          const std::string what = backend::to_string(kernel) + ", " + std::to_string(threads) +
+                                   " threads, row cap " + std::to_string(cap);
+          EXPECT_EQ(std::get<0>(other), std::get<0>(value)) << what;
+          EXPECT_EQ(std::get<1>(other), std::get<1>(value)) << what;
+          EXPECT_EQ(std::bit_cast<std::uint32_t>(std::get<2>(other)),
+                    std::bit_cast<std::uint32_t>(std::get<2>(value)))
+              << what;
+        }
+      }
+    }
+  }
+  EXPECT_GE(kernels_run, 1);
 }
 
 }  // namespace

@@ -31,9 +31,13 @@ class CountingBackend : public backend::Backend {
   void copy_to_host(void* d, const void* s, std::size_t n) override { cpu_->copy_to_host(d, s, n); }
   void copy_on_device(void* d, const void* s, std::size_t n) override { cpu_->copy_on_device(d, s, n); }
   void synchronize() override { cpu_->synchronize(); }
-  void linear(int rows, int out, int in, const float* x, int x_stride, const float* w,
+  std::unique_ptr<backend::LinearWeight> prepare_linear(const float* w, int out,
+                                                        int in) override {
+    return cpu_->prepare_linear(w, out, in);
+  }
+  void linear(int rows, const float* x, int x_stride, const backend::LinearWeight& w,
               const float* bias, float* y) override {
-    cpu_->linear(rows, out, in, x, x_stride, w, bias, y);
+    cpu_->linear(rows, x, x_stride, w, bias, y);
   }
   void add(std::size_t count, const float* a, const float* b, const float* c, float* out) override {
     cpu_->add(count, a, b, c, out);

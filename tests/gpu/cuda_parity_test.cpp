@@ -115,7 +115,8 @@ TEST(CudaOps, EachOperationMatchesTheCpuBackend) {
   double error = compare_op(
       *cpu, *gpu, {random_values(rows * stride, 1), random_values(out * in, 2), random_values(out, 3)},
       rows * out, {}, [&](backend::Backend& b, Arrays& a, float* y) {
-        b.linear(rows, out, in, a[0].data(), stride, a[1].data(), a[2].data(), y);
+        const auto weight = b.prepare_linear(a[1].data(), out, in);
+        b.linear(rows, a[0].data(), stride, *weight, a[2].data(), y);
       });
   std::printf("linear: max |cpu - cuda| = %.3g\n", error);
   EXPECT_LT(error, 1e-4);
