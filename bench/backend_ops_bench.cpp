@@ -7,11 +7,13 @@
 //
 // Times are wall-clock (UseRealTime): the backend runs on several threads.
 #include <benchmark/benchmark.h>
+#include <cblas.h>
 
 #include <cmath>
 #include <cstdint>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backend/backend.h"
@@ -102,15 +104,48 @@ void BM_Linear(benchmark::State& state) {
   state.counters["FLOP/s"] = benchmark::Counter(2.0 * rows * out * in * state.iterations(),
                                                 benchmark::Counter::kIsRate);
 }
+// The same product through OpenBLAS SGEMM with the backend's threads: the peer the engine's
+// fixed-order GEMM is measured against (BM_Linear / BM_OpenBlasSgemm at equal arguments).
+void BM_OpenBlasSgemm(benchmark::State& state) {
+  const int rows = static_cast<int>(state.range(0));
+  const int out = static_cast<int>(state.range(1));
+  const int in = static_cast<int>(state.range(2));
+  const auto x = random_values(static_cast<std::size_t>(rows) * in, 1);
+  const auto w = random_values(static_cast<std::size_t>(out) * in, 2);
+  std::vector<float> y(static_cast<std::size_t>(rows) * out);
+  openblas_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x.data(), in,
+              w.data(), in, 0.0f, y.data(), out);
+  for (int r = 0; r < rows; r += 97) {  // a sample of elements keeps the check quick
+    double sum = 0.0;
+    for (int i = 0; i < in; ++i) sum += double(x[std::size_t(r) * in + i]) * w[i];
+    if (std::abs(sum - y[std::size_t(r) * out]) > 1e-4 * (1.0 + std::abs(sum))) {
+      state.SkipWithError("OpenBLAS SGEMM disagrees with a plain loop");
+      return;
+    }
+  }
+  for (auto _ : state) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, out, in, 1.0f, x.data(), in,
+                w.data(), in, 0.0f, y.data(), out);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["FLOP/s"] = benchmark::Counter(2.0 * rows * out * in * state.iterations(),
+                                                benchmark::Counter::kIsRate);
+  state.SetLabel(openblas_get_corename());
+}
+
 // (rows, out, in): embedding-space FFN up and down, the mlp_t mixer over positions, the LM head,
 // and a square 1024^3 product for the machine's SGEMM rate.
-BENCHMARK(BM_Linear)
-    ->Args({kTokens, 4 * kHidden, kHidden})
-    ->Args({kTokens, kHidden, 2 * kHidden})
-    ->Args({kTrajectories * kHidden, 2 * kHidden, kPositions})
-    ->Args({kTokens, 8, kHidden})
-    ->Args({1024, 1024, 1024})
-    ->Unit(benchmark::kMicrosecond)->UseRealTime();
+#define GRAM_LINEAR_SHAPES                                 \
+  ->Args({kTokens, 4 * kHidden, kHidden})                  \
+      ->Args({kTokens, kHidden, 2 * kHidden})              \
+      ->Args({kTrajectories * kHidden, 2 * kHidden, kPositions}) \
+      ->Args({kTokens, 8, kHidden})                        \
+      ->Args({1024, 1024, 1024})                           \
+      ->Unit(benchmark::kMicrosecond)                      \
+      ->UseRealTime()
+BENCHMARK(BM_Linear) GRAM_LINEAR_SHAPES;
+BENCHMARK(BM_OpenBlasSgemm) GRAM_LINEAR_SHAPES;
 
 void BM_AddRmsnorm(benchmark::State& state) {
   const auto x_host = random_values(std::size_t(kTokens) * kHidden, 3);

@@ -84,7 +84,9 @@ int bench_command(const CommandContext& command) {
     record["model"] = {{"path", bench.model},
                        {"parameters", model::count_parameters(model.config)},
                        {"flops_per_step", flops.per_step}};
-    record["peak"] = {{"flops_per_s", peak.flops_per_s}, {"source", peak.source}};
+    record["peak"] = {{"flops_per_s", peak.flops_per_s},
+                      {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
+                      {"source", peak.source}};
     record["rows"] = nlohmann::json::array();
     for (const auto& row : rows) record["rows"].push_back(throughput::to_json(row));
     JsonlWriter writer(bench.output, true);
