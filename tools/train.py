@@ -50,6 +50,8 @@ def parse_args(argv):
     add("--batch", type=int, default=64, help="posterior rows (slots) per update")
     add("--head-rollouts", type=int, default=4,
         help="fresh prior trajectories rolled out per update for the head rows")
+    add("--rollout-group", type=int, default=1,
+        help="trajectories per puzzle among the head rollouts (divides --head-rollouts)")
     add("--replay-rows", type=int, default=16, help="replayed prior steps per update")
     add("--replay-capacity", type=int, default=2048, help="supervision steps the buffer keeps")
     add("--lr", type=float, default=1e-3)
@@ -58,7 +60,11 @@ def parse_args(argv):
     add("--beta", type=float, default=1.0,
         help="KL weight, KL in nats per position (docs/training.md on GRAM's 0.1)")
     add("--halt-weight", type=float, default=0.5)
-    add("--value-weight", type=float, default=0.5)
+    add("--value-weight", type=float, default=0.5,
+        help="weight of the value head's regression on the final outcome (GRAM's LPRM)")
+    add("--ranking-weight", type=float, default=0.0,
+        help="weight of the step-wise ranking of right above wrong trajectories of one puzzle "
+             "(LatentRM); needs --rollout-group > 1, replays whole groups")
     add("--ema", type=float, default=0.998, help="EMA decay of the exported weights")
     add("--max-updates", type=int, default=1_000_000)
     add("--time-budget-min", type=float, default=0, help="stop after this much wall time")
@@ -83,6 +89,12 @@ def parse_args(argv):
     add("--threads", type=int, default=1)
     add("--device", default="auto", help="auto (CUDA when available), cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
+    if args.rollout_group < 1 or args.head_rollouts % args.rollout_group:
+        sys.exit(f"train: error: --rollout-group {args.rollout_group} must divide "
+                 f"--head-rollouts {args.head_rollouts}")
+    if args.ranking_weight > 0 and args.rollout_group < 2:
+        sys.exit("train: error: --ranking-weight ranks trajectories of one puzzle: it needs "
+                 "--rollout-group 2 or more")
     seeds = {"--train-seed": args.train_seed, "--val-seed": args.val_seed,
              "--test-seed": args.test_seed}
     if len(set(seeds.values())) < 3:

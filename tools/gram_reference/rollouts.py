@@ -16,10 +16,14 @@ one; the buffer is small (a few dozen updates) to keep that lag short.
 
 The noise of a row's step comes from its own seed, eps = randn((T, S, D)) of a generator seeded
 with it, so one entry can be replayed alone.
+
+Rollouts can come in groups of trajectories of the same puzzle (each record names its group).
+`sample_groups` then replays whole groups at one step, for the step-wise ranking objective
+(training.py, after LatentRM): within a group, right trajectories above wrong ones.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict
+from typing import Callable, Dict, Optional
 
 import torch
 
@@ -66,9 +70,10 @@ def prior_rollout(model: GramModel, tokens: torch.Tensor, target: torch.Tensor, 
 
 class ReplayBuffer:
     """A FIFO of supervision-step records (tokens, target, h_t, l_t, seed_t, t, correct_t,
-    final), each row one step of one prior trajectory."""
+    final, group), each row one step of one prior trajectory; `group` numbers the rolled-out
+    puzzle, shared by the trajectories of one puzzle."""
 
-    FIELDS = ("tokens", "target", "h", "l", "seed", "step", "correct", "final")
+    FIELDS = ("tokens", "target", "h", "l", "seed", "step", "correct", "final", "group")
 
     def __init__(self, capacity: int, seq_len: int, positions: int, hidden: int, device="cpu"):
         self.capacity = capacity
@@ -81,13 +86,18 @@ class ReplayBuffer:
             "seed": torch.zeros(capacity, dtype=torch.long, device=device),
             "step": torch.zeros(capacity, dtype=torch.long, device=device),
             "correct": torch.zeros(capacity, dtype=torch.bool, device=device),
-            "final": torch.zeros(capacity, dtype=torch.bool, device=device)}
+            "final": torch.zeros(capacity, dtype=torch.bool, device=device),
+            "group": torch.full((capacity,), -1, dtype=torch.long, device=device)}
         self.size = 0
         self.cursor = 0  # the next row to write (the oldest once full)
 
-    def push_rollout(self, tokens, target, rollout: Dict[str, torch.Tensor]) -> None:
-        """Adds every step of every rolled-out row (row-major: row 0's steps first)."""
+    def push_rollout(self, tokens, target, rollout: Dict[str, torch.Tensor],
+                     group: Optional[torch.Tensor] = None) -> None:
+        """Adds every step of every rolled-out row (row-major: row 0's steps first); `group`
+        (B,) numbers each row's puzzle (default: -1, no group)."""
         B, steps = rollout["seed"].shape
+        if group is None:
+            group = torch.full((B,), -1, dtype=torch.long)
         records = {
             "tokens": tokens.repeat_interleave(steps, 0),
             "target": target.repeat_interleave(steps, 0),
@@ -95,7 +105,8 @@ class ReplayBuffer:
             "seed": rollout["seed"].flatten(),
             "step": torch.arange(1, steps + 1).repeat(B),
             "correct": rollout["correct"].flatten(),
-            "final": rollout["final"].repeat_interleave(steps)}
+            "final": rollout["final"].repeat_interleave(steps),
+            "group": group.repeat_interleave(steps)}
         count = B * steps
         slots = (self.cursor + torch.arange(count)) % self.capacity
         for key, value in records.items():
@@ -108,6 +119,30 @@ class ReplayBuffer:
         count = min(count, self.size)
         index = torch.randperm(self.size, generator=generator)[:count]
         return {key: value[index.to(value.device)] for key, value in self.data.items()}
+
+    def sample_groups(self, count: int, generator: torch.Generator) -> Dict[str, torch.Tensor]:
+        """Records of whole groups at one step: `count` records drawn as `sample` draws them,
+        each joined by every other record of its group at the same step still in the buffer
+        (a record without a group stands alone). The result's "member" field numbers the
+        (group, step) each row belongs to, 0 .. groups - 1."""
+        count = min(count, self.size)
+        anchors = torch.randperm(self.size, generator=generator)[:count].tolist()
+        group = self.data["group"][:self.size].cpu()
+        step = self.data["step"][:self.size].cpu()
+        seen, index, member = set(), [], []
+        for anchor in anchors:
+            key = (int(group[anchor]), int(step[anchor]))
+            if key in seen:
+                continue
+            seen.add(key)
+            found = (torch.nonzero((group == key[0]) & (step == key[1])).flatten()
+                     if key[0] >= 0 else torch.tensor([anchor]))
+            index.append(found)
+            member.append(torch.full((len(found),), len(seen) - 1, dtype=torch.long))
+        index = torch.cat(index)
+        out = {key: value[index.to(value.device)] for key, value in self.data.items()}
+        out["member"] = torch.cat(member).to(self.data["step"].device)
+        return out
 
     def state_dict(self) -> Dict:
         return {"data": {k: v.cpu() for k, v in self.data.items()}, "size": self.size,

@@ -28,7 +28,7 @@ from .rollouts import ReplayBuffer, prior_rollout
 from .training import Trainer
 
 # Settings a resumed run must share with the run it continues (limits and cadences may change).
-FIXED_ON_RESUME = ("batch", "head_rollouts", "replay_rows", "replay_capacity", "seed", "beta",
+FIXED_ON_RESUME = ("batch", "head_rollouts", "rollout_group", "ranking_weight", "replay_rows", "replay_capacity", "seed", "beta",
                    "lr", "weight_decay", "warmup", "halt_weight", "value_weight", "ema",
                    "augment", "deterministic", "export_weights", "generate_args", "train_count",
                    "train_seed", "val_count", "val_seed", "test_count", "test_seed")
@@ -88,7 +88,7 @@ class TrainingRun:
             model, torch.Generator(device=device).manual_seed(args.seed + 1), self.valid,
             init_generator=init, lr=args.lr, weight_decay=args.weight_decay, beta=args.beta,
             halt_weight=args.halt_weight, value_weight=args.value_weight, ema_decay=args.ema,
-            warmup=args.warmup)
+            warmup=args.warmup, ranking_weight=args.ranking_weight)
         # Rollout noise seeds and replay draws; CPU, so a CPU run is reproducible bit for bit.
         self.rollout_generator = torch.Generator().manual_seed(args.seed + 2)
         S, D, L = config.positions, config.hidden_size, config.seq_len
@@ -154,15 +154,24 @@ class TrainingRun:
         self.slots.refill(self.model, self.stream)
         metrics = {}
         if args.head_rollouts > 0:
-            x, y = (t.to(self.device) for t in self.stream.next(args.head_rollouts))
+            # head_rollouts trajectories: rollout_group of them per puzzle.
+            puzzles = args.head_rollouts // args.rollout_group
+            x, y = (t.to(self.device).repeat_interleave(args.rollout_group, 0)
+                    for t in self.stream.next(puzzles))
+            first = self.progress["rolled_out"] // args.rollout_group
+            group = torch.arange(first, first + puzzles).repeat_interleave(args.rollout_group)
             rollout = prior_rollout(self.model, x, y, c.max_steps, self.rollout_generator,
                                     self.valid)
-            self.buffer.push_rollout(x, y, rollout)
+            self.buffer.push_rollout(x, y, rollout, group)
             metrics["prior_final"] = rollout["final"].float().mean().item()
             self.progress["rolled_out"] += args.head_rollouts
         replay = None
         if args.replay_rows > 0 and self.buffer.size > 0:
-            replay = self.buffer.sample(args.replay_rows, self.rollout_generator)
+            if args.ranking_weight > 0:  # whole groups: about replay_rows rows
+                replay = self.buffer.sample_groups(max(1, args.replay_rows // args.rollout_group),
+                                                   self.rollout_generator)
+            else:
+                replay = self.buffer.sample(args.replay_rows, self.rollout_generator)
         replayed = 0 if replay is None else replay["tokens"].shape[0]
         h, l, trained = self.trainer.update(self.slots.tokens, self.slots.target, self.slots.h,
                                             self.slots.l, replay)
@@ -286,6 +295,9 @@ class TrainingRun:
         return {"training_flops": selected["training_flops"], "updates": updates,
                 "batch": args.batch, "supervision_steps": updates * args.batch,
                 "head_rollouts_per_update": args.head_rollouts,
+                "rollout_group": args.rollout_group,
+                "value_objective": {"regression": args.value_weight,
+                                    "ranking": args.ranking_weight},
                 "replayed_steps_per_update": args.replay_rows,
                 "training_puzzles": self.data_info["training_puzzles"],
                 "data": self.data_info["description"], "wall_s": round(selected["wall_s"], 1),

@@ -22,7 +22,13 @@ Head rows (tools/gram_reference/rollouts.py): steps of PRIOR trajectories replay
 buffer; their last transition runs under gradient and
     loss = halt_weight * BCE(q_halt, answer right after this step)
          + value_weight * BCE(value, the trajectory's final outcome)
-with no CE or KL. These losses reach the core network (the heads read h[0]), not the prior's
+with no CE or KL; optionally (`ranking_weight`, after LatentRM: You et al., "Parallel Test-Time
+Scaling for Latent Reasoning Models") a step-wise ranking term over groups of trajectories of
+one puzzle replayed at the same step,
+         + ranking_weight * mean over groups of mean over (right i, wrong j) of
+                            -log sigmoid(value_i - value_j)           (Bradley-Terry)
+which trains the value head on exactly what best-of-n needs: order within a puzzle. These
+losses reach the core network (the heads read h[0]), not the prior's
 weights: the prior is the inference noise model, shaped by the KL alone.
 
 With `deterministic` the model has no noise: no posterior, no KL, h = u (TRM); the head rows
@@ -94,6 +100,22 @@ def gaussian_kl(mu_q, sigma_q, mu_p, sigma_p) -> torch.Tensor:
             + (sigma_q.pow(2) + (mu_q - mu_p).pow(2)) / (2 * sigma_p.pow(2)) - 0.5)
 
 
+def ranking_loss(value: torch.Tensor, final: torch.Tensor,
+                 member: torch.Tensor) -> Tuple[torch.Tensor, int]:
+    """Bradley-Terry ranking within groups: value (N,) logits, final (N,) bool outcomes, member
+    (N,) group numbers. Returns (the mean over groups that hold a right and a wrong trajectory
+    of their mean pair loss -log sigmoid(v_right - v_wrong), how many such groups)."""
+    pair = (member[:, None] == member[None, :]) & final[:, None] & ~final[None, :]  # (i, j)
+    if not bool(pair.any()):
+        return value.sum() * 0.0, 0
+    losses = F.softplus(value[None, :] - value[:, None])        # -log sigmoid(v_i - v_j)
+    pairs_per_group = torch.zeros(int(member.max()) + 1, device=value.device).index_add_(
+        0, member, pair.sum(1).float())
+    weight = pair.float() / pairs_per_group[member][:, None].clamp(min=1)
+    groups = int((pairs_per_group > 0).sum())
+    return (losses * weight).sum() / groups, groups
+
+
 def balanced_kl(mu_q, sigma_q, mu_p, sigma_p, alpha: float = KL_BALANCE) -> torch.Tensor:
     """alpha KL(sg(q) || p) + (1 - alpha) KL(q || sg(p)) (DreamerV2), in nats per position."""
     to_prior = gaussian_kl(mu_q.detach(), sigma_q.detach(), mu_p, sigma_p)
@@ -108,7 +130,8 @@ class Trainer:
 
     def __init__(self, model: GramModel, generator: torch.Generator, valid: Callable, *,
                  init_generator: torch.Generator, lr: float, weight_decay: float, beta: float,
-                 halt_weight: float, value_weight: float, ema_decay: float, warmup: int):
+                 halt_weight: float, value_weight: float, ema_decay: float, warmup: int,
+                 ranking_weight: float = 0.0):
         """`generator` draws the posterior rows' noise (on the model's device);
         `init_generator` the posterior's initial weights."""
         self.model = model
@@ -125,6 +148,7 @@ class Trainer:
                 model.prior.mu_bias.zero_()
             self.posterior = Posterior(model, init_generator).to(self.device)
         self.beta, self.halt_weight, self.value_weight = beta, halt_weight, value_weight
+        self.ranking_weight = ranking_weight
         self.parameters = list(model.parameters())
         if self.posterior is not None:
             self.parameters += list(self.posterior.parameters())
@@ -207,6 +231,11 @@ class Trainer:
             value_loss = F.binary_cross_entropy_with_logits(value, final)
             loss = loss + self.value_weight * value_loss
             metrics["value"] = value_loss.item()
+            if self.ranking_weight > 0 and "member" in replay:
+                ranking, groups = ranking_loss(value, replay["final"], replay["member"])
+                loss = loss + self.ranking_weight * ranking
+                metrics["ranking"] = ranking.item()
+                metrics["ranked_groups"] = float(groups)
         return loss, metrics, right_now
 
     # --- the update -----------------------------------------------------------------------

@@ -8,7 +8,7 @@ from tests import helpers  # noqa: F401
 from gram_reference import GramModel, ModelConfig
 from gram_reference.puzzles import answer_check
 from gram_reference.rollouts import ReplayBuffer, prior_rollout, step_noise
-from gram_reference.training import Trainer
+from gram_reference.training import Trainer, ranking_loss
 
 TINY = {"task": "sudoku:4", "vocab_size": 6, "seq_len": 16, "prefix_len": 1, "hidden_size": 16,
         "num_layers": 1, "mixer": "mlp_t", "mlp_t_hidden": 16, "ffn_hidden": 32, "l_cycles": 2,
@@ -80,6 +80,41 @@ class RolloutTest(unittest.TestCase):
             self.assertTrue(torch.equal(copy.data[key], buffer.data[key]), key)
         with self.assertRaisesRegex(ValueError, "holds 5 records"):
             ReplayBuffer(6, 16, 17, 16).load_state_dict(buffer.state_dict())
+
+
+class RankingTest(unittest.TestCase):
+    def test_ranking_loss_by_hand(self):
+        import math
+        softplus = lambda z: math.log1p(math.exp(z))  # noqa: E731  -log sigmoid(-z)
+        value = torch.tensor([2.0, 0.0, 1.0, 5.0, 0.3, 0.1])
+        final = torch.tensor([True, False, True, False, True, True])
+        member = torch.tensor([0, 0, 1, 1, 2, 2])  # group 2: all right, no pair
+        loss, groups = ranking_loss(value, final, member)
+        self.assertEqual(groups, 2)
+        self.assertAlmostEqual(loss.item(), (softplus(0 - 2) + softplus(5 - 1)) / 2, places=6)
+        # Two right, one wrong: the mean of the two pairs.
+        loss, groups = ranking_loss(torch.tensor([1.0, 3.0, 0.0]),
+                                    torch.tensor([True, True, False]), torch.tensor([0, 0, 0]))
+        self.assertAlmostEqual(loss.item(), (softplus(-1) + softplus(-3)) / 2, places=6)
+        loss, groups = ranking_loss(torch.zeros(2), torch.tensor([True, True]), torch.zeros(2,
+                                    dtype=torch.long))
+        self.assertEqual((loss.item(), groups), (0.0, 0))
+
+    def test_sample_groups_returns_whole_groups_at_one_step(self):
+        trainer = tiny_trainer()
+        x, y = puzzles(2)
+        x, y = x.repeat_interleave(3, 0), y.repeat_interleave(3, 0)  # 2 puzzles x 3
+        rollout = prior_rollout(trainer.model, x, y, 3, torch.Generator().manual_seed(1), VALID)
+        buffer = ReplayBuffer(18, 16, 17, 16)
+        buffer.push_rollout(x, y, rollout, torch.tensor([7, 7, 7, 8, 8, 8]))
+        sample = buffer.sample_groups(2, torch.Generator().manual_seed(0))
+        for number in sample["member"].unique().tolist():
+            rows = sample["member"] == number
+            self.assertEqual(int(rows.sum()), 3)
+            self.assertEqual(len(sample["group"][rows].unique()), 1)
+            self.assertEqual(len(sample["step"][rows].unique()), 1)
+            self.assertEqual(len(sample["seed"][rows].unique()), 3)  # distinct trajectories
+            self.assertTrue((sample["tokens"][rows] == sample["tokens"][rows][0]).all())
 
 
 class HeadRowsTest(unittest.TestCase):

@@ -250,6 +250,21 @@ class TrainScriptTest(unittest.TestCase):
                         + 3 * (c.per_transition + c.q_head + c.value_head))
         self.assertEqual(run.progress["training_flops"], forward + backward)
 
+    def test_ranking_objective_runs_and_resumes(self):
+        work = os.path.join(self.folder.name, "ranking")
+        write_splits(work)
+        args = self.common(work, "--head-rollouts", "4", "--rollout-group", "2",
+                           "--ranking-weight", "0.5")
+        log = self.run_train(*args, "--max-updates", "4")
+        self.assertIn("ranked_groups", log)
+        self.run_train(*args, "--max-updates", "6", "--resume")
+        with self.assertRaises(SystemExit) as caught:
+            train.parse_args(self.common(work, "--ranking-weight", "0.5"))
+        self.assertIn("--rollout-group 2 or more", str(caught.exception))
+        with self.assertRaises(SystemExit) as caught:
+            train.parse_args(self.common(work, "--rollout-group", "3"))
+        self.assertIn("must divide", str(caught.exception))
+
     def test_refuses_a_puzzle_file_without_targets(self):
         work = os.path.join(self.folder.name, "bad")
         write_splits(work)
