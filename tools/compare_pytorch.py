@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """The PyTorch reference and `gram bench` side by side, in one run, on the same machine, model
 file, puzzles, batch of trajectories and thread count; prints the throughput ratio.
 
-    /usr/bin/python3 tools/compare_pytorch.py --model models/sudoku6-gram-small.safetensors \\
+    .venv-tools/bin/python tools/compare_pytorch.py --model models/sudoku6-gram-small.safetensors \\
         --widths 1,16,64,256 --depth 4 --threads 2
 
 PyTorch runs the reference model (tools/gram_reference, eager mode, no autograd) exactly as the

@@ -1,8 +1,8 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Converts an official TRM or HRM checkpoint to the engine's model format.
 
-    /usr/bin/python3 tools/convert.py trm CHECKPOINT --task sudoku:9 --output MODEL.safetensors
-    /usr/bin/python3 tools/convert.py hrm CHECKPOINT --task sudoku:9 --output MODEL.safetensors
+    .venv-tools/bin/python tools/convert.py trm CHECKPOINT --task sudoku:9 --output MODEL.safetensors
+    .venv-tools/bin/python tools/convert.py hrm CHECKPOINT --task sudoku:9 --output MODEL.safetensors
 
 CHECKPOINT is the torch.save'd state dict (`step_<N>`); its `all_config.yaml` is read from the
 same folder unless --config names it. Every key is mapped (tools/gram_reference/checkpoints.py

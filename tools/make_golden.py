@@ -1,7 +1,7 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Writes the golden files of tests/golden/ from the PyTorch reference (tools/gram_reference).
 
-    /usr/bin/python3 tools/make_golden.py [--output tests/golden]
+    .venv-tools/bin/python tools/make_golden.py [--output tests/golden]
 
 For every architecture variant in gram_reference/golden.py: `<name>.model.safetensors` (an engine
 model) and `<name>.golden.safetensors` (input, eps, per-step states, logits, q, value, halt).

@@ -1,5 +1,6 @@
 """Shared paths for the tools tests: run from the repository root with
-    /usr/bin/python3 -m unittest discover -s tools/tests -t tools
+    .venv-tools/bin/python -m unittest discover -s tools/tests -t tools
+(scripts/setup-python-tools.sh makes .venv-tools).
 """
 import os
 import shutil
