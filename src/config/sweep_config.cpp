@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "analysis/comparison_spec.h"
 #include "config/run_config.h"  // known_aggregators()
 #include "util/error.h"
 
@@ -101,12 +102,21 @@ const std::vector<SweepField>& sweep_config_fields() {
       string_field<SweepConfig>("shard", &SweepConfig::shard,
                                 "I/N: run only share I (0-based) of N of the plan's runs, into "
                                 "OUTPUT/shards/I-of-N; a later sweep without shard merges them"),
-      {"training_tokens", "list", "name=count: training tokens per model (from its card)",
-       [](const SweepConfig& c) { return join(c.training_tokens, ","); },
+      {"training_flops", "list",
+       "name=flops: training FLOPs per model (default: the model file's training record)",
+       [](const SweepConfig& c) { return join(c.training_flops, ","); },
        [](SweepConfig& c, const std::string& text) {
-         c.training_tokens = parse_list("training_tokens", text);
+         c.training_flops = parse_list("training_flops", text);
        },
-       [](const SweepConfig& c) { return nlohmann::json(c.training_tokens); }},
+       [](const SweepConfig& c) { return nlohmann::json(c.training_flops); }},
+      {"comparisons", "list",
+       "'A vs B' (each model/strategy/aggregator): comparisons the report tests, named before "
+       "the run",
+       [](const SweepConfig& c) { return join(c.comparisons, ","); },
+       [](SweepConfig& c, const std::string& text) {
+         c.comparisons = parse_list("comparisons", text);
+       },
+       [](const SweepConfig& c) { return nlohmann::json(c.comparisons); }},
       list_field<SweepConfig>("policies", &SweepConfig::policies,
                               {"beta", "agreement", "verifier", "oracle", "allocate"}, "policy",
                               "adaptive policies derived from each width run at matched compute "
@@ -162,16 +172,16 @@ std::vector<SweepModel> sweep_models(const SweepConfig& config) {
     }
     models.push_back(model);
   }
-  for (const auto& entry : config.training_tokens) {
+  for (const auto& entry : config.training_flops) {
     const auto equals = entry.find('=');
     const std::string name = trim(entry.substr(0, equals));
     auto found = std::find_if(models.begin(), models.end(),
                               [&](const SweepModel& model) { return model.name == name; });
     if (equals == std::string::npos || found == models.end()) {
-      throw Error("config: 'training_tokens' entry '" + entry +
-                  "' must be name=count for a model of 'models'");
+      throw Error("config: 'training_flops' entry '" + entry +
+                  "' must be name=flops for a model of 'models'");
     }
-    found->training_tokens = parse_double("training_tokens", trim(entry.substr(equals + 1)), 0.0);
+    found->training_flops = parse_double("training_flops", trim(entry.substr(equals + 1)), 0.0);
   }
   return models;
 }
@@ -193,6 +203,35 @@ SweepShard parse_shard(const std::string& text) {
   if (shard.index >= shard.count) throw bad();
   return shard;
 }
+
+namespace {
+
+// Each comparison names models, strategies and aggregators of this sweep, once.
+void validate_comparisons(const SweepConfig& config, const std::set<std::string>& models) {
+  std::set<std::string> seen;
+  for (const std::string& entry : config.comparisons) {
+    const analysis::ComparisonSpec spec = analysis::parse_comparison(entry);
+    for (const analysis::ComparisonSide* side : {&spec.a, &spec.b}) {
+      const auto bad = [&](const std::string& what) {
+        return Error("config: comparison '" + entry + "': " + what);
+      };
+      if (!models.contains(side->model)) throw bad("no model named '" + side->model + "'");
+      if (std::find(config.strategies.begin(), config.strategies.end(), side->strategy) ==
+          config.strategies.end()) {
+        throw bad("strategy '" + side->strategy + "' is not in 'strategies'");
+      }
+      if (std::find(config.aggregators.begin(), config.aggregators.end(), side->aggregator) ==
+          config.aggregators.end()) {
+        throw bad("aggregator '" + side->aggregator + "' is not in 'aggregators'");
+      }
+    }
+    if (!seen.insert(spec.text()).second) {
+      throw Error("config: 'comparisons' names '" + spec.text() + "' twice");
+    }
+  }
+}
+
+}  // namespace
 
 void validate(const SweepConfig& config) {
   check_fields(config, sweep_config_fields());
@@ -258,6 +297,7 @@ void validate(const SweepConfig& config) {
       }
     }
   }
+  validate_comparisons(config, names);
   for (double budget : config.budgets) {
     if (config.budget_unit == "steps" && budget != std::floor(budget)) {
       throw Error("config: 'budgets' in steps must be whole numbers (got " +

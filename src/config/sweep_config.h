@@ -17,7 +17,9 @@ namespace gram::config {
 struct SweepModel {
   std::string name;
   std::string path;
-  std::optional<double> training_tokens;  // from `training_tokens` (the model card)
+  // From `training_flops`; when not given, the sweep reads the model file's training record
+  // (model/training_record.h).
+  std::optional<double> training_flops;
 };
 
 struct SweepConfig {
@@ -42,9 +44,14 @@ struct SweepConfig {
   // OUTPUT/shards/I-of-N (a Slurm job array, one share per task); a later sweep without a
   // shard on the same OUTPUT merges the shares and runs whatever is missing. "" = everything.
   std::string shard;
-  // "name=count" per model: tokens it was trained on (its model card), so the report can also
-  // match models on training + inference compute (science.md s3). Models not named: unknown.
-  std::vector<std::string> training_tokens;
+  // "name=flops" per model: its training FLOPs, for models whose file has no training record
+  // (a converted checkpoint) or to override it, so the report can also match models on training
+  // + inference compute (science.md s3). Models named nowhere: unknown.
+  std::vector<std::string> training_flops;
+  // Comparisons named before the run ("A vs B", analysis/comparison_spec.h): the report's
+  // Findings test exactly these at every budget, Holm-adjusted together. Part of the plan, so
+  // a resumed sweep cannot change them.
+  std::vector<std::string> comparisons;
   // Adaptive policies read from every width run (sweep/policy_cells.h): any of beta,
   // agreement, verifier, oracle (stopping rules) and allocate (difficulty-aware allocation).
   std::vector<std::string> policies;

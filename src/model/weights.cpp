@@ -138,6 +138,9 @@ Model load_model(const std::string& path) {
   std::map<std::string, const std::vector<std::int64_t>*> shapes;
   for (const auto& [name, raw] : file.tensors) shapes[name] = &raw.shape;
   check_tensor_set(path, model.config, shapes);
+  for (const auto& [key, value] : file.metadata) {
+    if (key != "format" && key != "gram_config") model.metadata[key] = value;
+  }
 
   for (auto& [name, raw] : file.tensors) {
     HostTensor tensor;
@@ -163,6 +166,7 @@ void save_model(const std::string& path, const Model& model, DType dtype) {
   check_tensor_set(where, model.config, shapes);
 
   SafetensorsFile file;
+  file.metadata = model.metadata;
   file.metadata["format"] = "gram-engine-model";
   file.metadata["gram_config"] = model.config.to_json().dump();
   for (const auto& [name, tensor] : model.tensors) {

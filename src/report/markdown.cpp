@@ -5,6 +5,8 @@
 #include <set>
 #include <tuple>
 
+#include "report/findings.h"
+#include "report/markdown_format.h"
 #include "report/sweep_results.h"
 
 namespace gram::report {
@@ -12,71 +14,6 @@ namespace gram::report {
 namespace {
 
 using nlohmann::json;
-
-std::string format(const char* pattern, double value) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, pattern, value);
-  return buffer;
-}
-
-std::string text(const json& value) {
-  if (value.is_null()) return "–";
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "yes" : "no";
-  if (value.is_number_integer()) return value.dump();
-  return format("%.4g", value.get<double>());
-}
-
-std::string percent(const json& value) {
-  return value.is_null() ? "–" : format("%.1f%%", 100.0 * value.get<double>());
-}
-
-std::string number(const json& value, const char* pattern = "%.3g") {
-  return value.is_null() ? "–" : format(pattern, value.get<double>());
-}
-
-std::string giga(const json& value) {
-  return value.is_null() ? "–" : format("%.4g", value.get<double>() / 1e9);
-}
-
-std::string p_value(const json& value) { return value.is_null() ? "–" : format("%.3g", value.get<double>()); }
-
-// "31/50 62.0% [48.2, 74.1]"
-std::string accuracy_cell(const json& row, const std::string& prefix, bool with_count) {
-  if (row.at(prefix + "accuracy").is_null()) return "–";
-  std::string cell;
-  if (with_count) cell = text(row.at(prefix + "correct")) + "/" + text(row.at("puzzles")) + " ";
-  return cell + percent(row.at(prefix + "accuracy")) + " [" +
-         format("%.1f", 100.0 * row.at(prefix + "low").get<double>()) + ", " +
-         format("%.1f", 100.0 * row.at(prefix + "high").get<double>()) + "]";
-}
-
-// `text` in backticks. (Appending, not operator+ on a literal, which trips GCC 12's -Wrestrict.)
-std::string code(const std::string& text) {
-  std::string quoted = "`";
-  quoted += text;
-  quoted += '`';
-  return quoted;
-}
-
-std::string halting_text(const json& value) { return value.get<bool>() ? "halting on" : "halting off"; }
-
-std::string budget_text(const json& budget, const std::string& unit) {
-  if (unit == "flops") return number(budget) + " FLOPs/puzzle";
-  return number(budget, "%g") + " steps/puzzle";
-}
-
-std::string table_row(const std::vector<std::string>& cells) {
-  std::string line = "|";
-  for (const std::string& cell : cells) line += " " + cell + " |";
-  return line + "\n";
-}
-
-std::string table_header(const std::vector<std::string>& headers) {
-  std::string line = table_row(headers) + "|";
-  for (std::size_t i = 0; i < headers.size(); ++i) line += "---|";
-  return line + "\n";
-}
 
 std::string context_section(const MarkdownInputs& inputs) {
   const ReportTables& tables = *inputs.tables;
@@ -102,11 +39,13 @@ std::string context_section(const MarkdownInputs& inputs) {
     md += "Command: `" + text(run["command_line"]) + "`\n\n";
   }
   md += table_header({"model", "checkpoint", "parameters", "FLOPs/application", "FLOPs/step",
-                      "training tokens"});
+                      "training FLOPs"});
   for (const json& model : tables.models.rows) {
     md += table_row({text(model["model"]), code(text(model["path"])), text(model["parameters"]),
                      number(model["flops_per_application"]), number(model["flops_per_step"]),
-                     model["training_tokens"].is_null() ? "not given" : number(model["training_tokens"])});
+                     model["training_flops"].is_null()
+                         ? "not known"
+                         : number(model["training_flops"]) + " (" + text(model["training_source"]) + ")"});
   }
   const json& report = inputs.report_context;
   md += "\nReport built by gram `" + report.value("commit", std::string("?")) + "` on " +
@@ -121,8 +60,9 @@ std::string context_section(const MarkdownInputs& inputs) {
 std::string iso_budget_section(const ReportTables& tables) {
   std::string md =
       "## Iso-budget comparisons\n\nAt each budget, every cell that spends it: accuracy per "
-      "aggregator as solved/puzzles, percent and [Wilson 95% interval]; pass@1 and pass@k "
-      "(k = N); applications and GFLOP actually executed per puzzle. McNemar compares the best "
+      "aggregator as solved/puzzles, percent and [Wilson 95% interval]; pass@1 (the mean "
+      "single-trajectory accuracy over the run's trajectories, with a 95% interval clustered by "
+      "puzzle, since a puzzle's trajectories are not independent) and pass@k (k = N); applications and GFLOP actually executed per puzzle. McNemar compares the best "
       "width (grid) cell with the depth cell on the same puzzles.\n\n";
   if (tables.iso_budget.rows.empty()) return md + "No cells.\n\n";
   bool any_coverage = false;
@@ -161,7 +101,12 @@ std::string iso_budget_section(const ReportTables& tables) {
       for (const std::string& aggregator : aggregators) {
         cells.push_back(accuracy_cell(row, aggregator + "_", true));
       }
-      cells.insert(cells.end(), {percent(row["pass_at_1"]), percent(row["pass_at_k"])});
+      std::string pass_at_1 = percent(row["pass_at_1"]);
+      if (!row["pass_at_1_low"].is_null()) {
+        pass_at_1 += " [" + format("%.1f", 100.0 * row["pass_at_1_low"].get<double>()) + ", " +
+                     format("%.1f", 100.0 * row["pass_at_1_high"].get<double>()) + "]";
+      }
+      cells.insert(cells.end(), {pass_at_1, percent(row["pass_at_k"])});
       if (any_coverage) cells.push_back(percent(row["coverage"]));
       cells.insert(cells.end(), {number(row["applications_per_puzzle"], "%.4g"),
                                  giga(row["flops_per_puzzle"])});
@@ -202,9 +147,12 @@ std::string model_section(const ReportTables& tables) {
     }
     md += "\n";
   }
-  md += "### Total-matched\n\nTraining (6 x parameters x training tokens) plus inference over this "
-        "puzzle set matched (science.md s3's exchange rate in FLOPs): the smaller model's best cell "
-        "within the inference FLOPs that give it the reference's total compute.\n\n";
+  md += "### Total-matched\n\nTraining (the FLOPs the trainer counted over every application of "
+        "the recursion, forward and backward) plus inference over this puzzle set matched "
+        "(science.md s3's exchange rate in FLOPs): the smaller model's best cell within the "
+        "inference FLOPs that give it the reference's total compute. \"no match\": the smaller "
+        "model's training alone costs more than the reference's training and inference, so no "
+        "inference budget gives them equal compute.\n\n";
   if (tables.total_matched.rows.empty()) {
     md += (tables.total_matched_note.empty() ? std::string("no rows") : tables.total_matched_note) +
           ".\n\n";
@@ -216,11 +164,14 @@ std::string model_section(const ReportTables& tables) {
                       "accuracy [95%]", "McNemar p"});
   for (const json& row : tables.total_matched.rows) {
     std::string budget = number(row["budget"], "%g");
-    if (!row["within_sweep"].get<bool>()) budget += " (beyond sweep: lower bound)";
+    if (row["match"] == "beyond sweep") budget += " (beyond sweep: lower bound)";
+    if (row["match"] == "no match") budget = "no match";
     md += table_row({halting_text(row["halting"]), text(row["reference_model"]),
                      number(row["reference_budget"], "%g"), accuracy_cell(row, "reference_", false),
-                     text(row["model"]), giga(row["matched_flops_per_puzzle"]),
-                     number(row["inference_multiplier"]), budget,
+                     text(row["model"]),
+                     row["match"] == "no match" ? "no match" : giga(row["matched_flops_per_puzzle"]),
+                     row["match"] == "no match" ? "no match" : number(row["inference_multiplier"]),
+                     budget,
                      row["width"].is_null() ? "–"
                                             : text(row["strategies"]) + " " + text(row["width"]) +
                                                   "x" + text(row["depth"]),
@@ -341,6 +292,7 @@ std::string render_markdown(const MarkdownInputs& inputs) {
   const ReportTables& tables = *inputs.tables;
   std::string md = "# Sweep report\n\nEvery number below is also in tables/*.csv and "
                    "tables/*.json (docs/reports.md explains each column).\n\n";
+  md += findings_section(tables);
   md += context_section(inputs);
   md += iso_budget_section(tables);
   md += model_section(tables);

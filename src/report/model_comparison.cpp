@@ -1,5 +1,5 @@
 // Small-wide vs large-narrow: each model's best cell at matched inference FLOPs per puzzle, and
-// (when the model cards give training tokens) at matched total compute, science.md s3.
+// (when every model's training FLOPs are known) at matched total compute, science.md s3.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -191,11 +191,14 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
       {"reference_low", "Wilson 95% lower bound"},
       {"reference_high", "Wilson 95% upper bound"},
       {"model", "the smaller model"},
-      {"matched_flops_per_puzzle", "inference FLOPs per puzzle giving it the same total compute"},
+      {"matched_flops_per_puzzle",
+       "inference FLOPs per puzzle giving it the same total compute (empty: no match)"},
       {"inference_multiplier", "matched_flops_per_puzzle / reference_flops_per_puzzle"},
+      {"match", "matched; beyond sweep (the matched FLOPs exceed the sweep: a lower bound); or "
+                "no match (this model's training alone costs more than the reference's training "
+                "and inference)"},
       {"budget", "the largest budget of this model within the matched FLOPs"},
       {"nominal_flops_per_puzzle", "that budget in FLOPs per puzzle"},
-      {"within_sweep", "false: the matched FLOPs exceed the sweep, the row is a lower bound"},
       {"strategies", "strategies of the best cell"},
       {"width", "N of the best cell"},
       {"depth", "S of the best cell"},
@@ -212,11 +215,13 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
   }
   std::vector<std::string> missing;
   for (const ModelInfo& model : results.models) {
-    if (!model.training_tokens) missing.push_back(model.name);
+    if (!model.training_flops) missing.push_back(model.name);
   }
   if (!missing.empty()) {
-    tables.total_matched_note = "total-compute matching skipped: the context gives no training_tokens for " +
-                                join(missing, ", ") + " (inference-matched comparison only)";
+    tables.total_matched_note =
+        "total-compute matching skipped: no training FLOPs are known for " + join(missing, ", ") +
+        " (neither a training record in the model file nor the sweep's training_flops; "
+        "inference-matched comparison only)";
     return;
   }
   const ModelInfo* largest = &results.models.front();
@@ -225,10 +230,9 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
   }
   const CellIndex index = index_cells(results);
   const double puzzles = static_cast<double>(results.puzzles);
-  // Training costs 6 N T FLOPs; inference is what the sweep counted, over the puzzle set.
-  const auto training_flops = [](const ModelInfo& model) {
-    return 6.0 * static_cast<double>(model.parameters) * *model.training_tokens;
-  };
+  // Training FLOPs as the trainer counted them (every application of the recursion, forward
+  // and backward); inference is what the sweep counted, over the puzzle set.
+  const auto training_flops = [](const ModelInfo& model) { return *model.training_flops; };
   for (const bool halting : {false, true}) {
     const auto reference_cells = index.find({largest->name, halting});
     if (reference_cells == index.end()) continue;
@@ -241,13 +245,15 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
         const double reference_flops = nominal_flops(results, largest->name, reference_budget);
         const double matched =
             reference_flops + (training_flops(*largest) - training_flops(model)) / puzzles;
+        const bool matchable = matched > 0.0;
         json row = {{"halting", halting},
                     {"reference_model", largest->name},
                     {"reference_budget", reference_budget},
                     {"reference_flops_per_puzzle", reference_flops},
                     {"model", model.name},
-                    {"matched_flops_per_puzzle", matched},
-                    {"inference_multiplier", matched / reference_flops}};
+                    {"matched_flops_per_puzzle", matchable ? json(matched) : json(nullptr)},
+                    {"inference_multiplier",
+                     matchable ? json(matched / reference_flops) : json(nullptr)}};
         const json reference_accuracy = accuracy_fields(reference, "reference_");
         row.update(reference_accuracy);
         // The model's largest budget within the matched FLOPs (a small tolerance for rounding).
@@ -256,13 +262,15 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
         for (const auto& [budget, budget_cells] : model_cells->second) {
           const double flops = nominal_flops(results, model.name, budget);
           largest_flops = std::max(largest_flops, flops);
-          if (flops <= matched * (1.0 + 1e-9)) {
+          if (matchable && flops <= matched * (1.0 + 1e-9)) {
             chosen = &budget_cells;
             chosen_budget = budget;
             chosen_flops = flops;
           }
         }
-        row["within_sweep"] = matched <= largest_flops * (1.0 + kFlopMatchTolerance);
+        row["match"] = !matchable ? "no match"
+                       : matched <= largest_flops * (1.0 + kFlopMatchTolerance) ? "matched"
+                                                                               : "beyond sweep";
         if (chosen != nullptr) {
           const Choice choice = best_choice(*chosen);
           row["budget"] = chosen_budget;
@@ -273,7 +281,7 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
           row.update(accuracy_fields(choice, ""));
           row.update(paired_fields(choice, reference));
         }
-        if (matched <= 0.0) {
+        if (!matchable) {
           // The smaller model's training alone costs more than the reference's training and
           // inference together: no inference budget, however small, matches it.
           const std::string line = model.name + "'s training alone (" +

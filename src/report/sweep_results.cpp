@@ -8,6 +8,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "analysis/comparison_spec.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
 
@@ -113,8 +114,33 @@ ModelInfo read_model(const json& record, const std::string& where) {
   model.parameters = fields.integer("parameters", 1);
   model.flops_per_application = fields.non_negative("flops_per_application");
   model.flops_per_step = fields.non_negative("flops_per_step");
-  model.training_tokens = fields.optional_number("training_tokens");
+  model.training_flops = fields.optional_number("training_flops");
+  if (model.training_flops && !(*model.training_flops > 0)) {
+    fields.fail("field 'training_flops' must be > 0");
+  }
+  model.training_source = fields.has("training_source") && record["training_source"].is_string()
+                              ? record["training_source"].get<std::string>()
+                              : "";
   return model;
+}
+
+// The sweep config's `comparisons` (context.sweep.comparisons), each a valid "A vs B".
+std::vector<std::string> read_comparisons(const Fields& fields) {
+  if (!fields.has("sweep")) return {};
+  const json& sweep = fields.object("sweep");
+  if (!sweep.contains("comparisons")) return {};
+  const json& list = sweep.at("comparisons");
+  if (!list.is_array()) fields.fail("field 'sweep.comparisons' must be an array");
+  std::vector<std::string> comparisons;
+  for (const json& entry : list) {
+    if (!entry.is_string()) fields.fail("field 'sweep.comparisons' must hold strings");
+    try {
+      comparisons.push_back(analysis::parse_comparison(entry.get<std::string>()).text());
+    } catch (const Error& error) {
+      fields.fail(std::string("sweep.comparisons: ") + error.what());
+    }
+  }
+  return comparisons;
 }
 
 void read_context(const json& record, const std::string& where, SweepRun& run) {
@@ -149,6 +175,7 @@ void read_context(const json& record, const std::string& where, SweepRun& run) {
     if (!names.insert(model.name).second) fields.fail("model '" + model.name + "' listed twice");
     run.models.push_back(std::move(model));
   }
+  run.comparisons = read_comparisons(fields);
 }
 
 std::vector<std::string> read_strategies(const Fields& fields) {
@@ -169,6 +196,27 @@ std::vector<std::string> read_strategies(const Fields& fields) {
     if (named.count(strategy)) ordered.push_back(strategy);
   }
   return ordered;
+}
+
+// trajectories_correct / trajectories_run: one entry per puzzle, 0 <= correct <= run >= 1.
+void read_trajectory_counts(const Fields& fields, Cell& cell) {
+  if (!fields.has("trajectories_correct") && !fields.has("trajectories_run")) return;
+  const json& correct = fields.require("trajectories_correct");
+  const json& run = fields.require("trajectories_run");
+  if (!correct.is_array() || !run.is_array() ||
+      static_cast<std::int64_t>(correct.size()) != cell.puzzles || correct.size() != run.size()) {
+    fields.fail("trajectories_correct and trajectories_run must hold one count per puzzle");
+  }
+  for (std::size_t i = 0; i < correct.size(); ++i) {
+    if (!correct[i].is_number_integer() || !run[i].is_number_integer() ||
+        run[i].get<std::int64_t>() < 1 || correct[i].get<std::int64_t>() < 0 ||
+        correct[i].get<std::int64_t>() > run[i].get<std::int64_t>()) {
+      fields.fail("trajectories_correct[" + std::to_string(i) + "] must be an integer in [0, " +
+                  "trajectories_run[" + std::to_string(i) + "]]");
+    }
+    cell.trajectories_correct.push_back(correct[i].get<std::int64_t>());
+    cell.trajectories_run.push_back(run[i].get<std::int64_t>());
+  }
 }
 
 Cell read_cell(const json& record, const std::string& where, const SweepRun& run,
@@ -232,6 +280,7 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
   if (cell.aggregators.empty()) fields.fail("field 'correct' names no aggregator");
 
   cell.pass_at_1 = fields.optional_number("pass_at_1");
+  read_trajectory_counts(fields, cell);
   cell.pass_at_k = fields.optional_number("pass_at_k");
   cell.coverage = fields.optional_number("coverage");
   cell.applications = fields.non_negative("applications");
@@ -478,6 +527,12 @@ SweepResults load_sweeps(const std::vector<std::string>& directories) {
     differs("puzzles_file", run.puzzles_file, first.puzzles_file);
     differs("puzzles", std::to_string(run.puzzles), std::to_string(first.puzzles));
     differs("budget_unit", run.budget_unit, first.budget_unit);
+    for (const std::string& comparison : run.comparisons) {
+      if (std::find(results.comparisons.begin(), results.comparisons.end(), comparison) ==
+          results.comparisons.end()) {
+        results.comparisons.push_back(comparison);
+      }
+    }
     for (const ModelInfo& model : run.models) {
       const auto known = std::find_if(results.models.begin(), results.models.end(),
                                       [&](const ModelInfo& other) { return other.name == model.name; });

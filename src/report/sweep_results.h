@@ -31,7 +31,10 @@ struct ModelInfo {
   std::int64_t parameters = 0;
   double flops_per_application = 0.0;
   double flops_per_step = 0.0;
-  std::optional<double> training_tokens;  // from the model card, when known
+  // Training FLOPs (the recursion counted) from the model file's training record or the sweep's
+  // `training_flops`, when known; `training_source` says which.
+  std::optional<double> training_flops;
+  std::string training_source;
 };
 
 struct Quantiles {
@@ -63,6 +66,9 @@ struct Cell {
   std::map<std::string, std::int64_t> correct;   // aggregator -> puzzles solved
   std::map<std::string, std::string> per_puzzle;  // aggregator -> "0110..." in puzzle order
   std::optional<double> pass_at_1;
+  // Per puzzle, right trajectories and trajectories of the run the cell was read from (empty
+  // in records written before they existed): pass@1's interval clusters on them.
+  std::vector<std::int64_t> trajectories_correct, trajectories_run;
   std::optional<double> pass_at_k;
   std::optional<double> coverage;  // mean coverage@width; none for unique-solution tasks
   double applications = 0.0;
@@ -136,6 +142,7 @@ struct SweepRun {
   std::optional<double> peak_flops_per_s;
   std::string peak_source;
   std::vector<ModelInfo> models;
+  std::vector<std::string> comparisons;  // the sweep config's, named before the run
   std::size_t torn_lines = 0;     // an unfinished last line, set aside
   std::size_t other_records = 0;  // records of other types, ignored
 };
@@ -146,6 +153,7 @@ struct SweepResults {
   std::vector<Cell> cells;
   std::vector<EntropyCurve> entropy;
   std::vector<PolicyCell> policies;
+  std::vector<std::string> comparisons;  // every run's, in order of appearance, once each
   std::string task;
   std::string budget_unit;
   std::int64_t puzzles = 0;

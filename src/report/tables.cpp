@@ -5,7 +5,9 @@
 #include <memory>
 #include <tuple>
 
+#include "analysis/inference.h"
 #include "analysis/metrics.h"
+#include "report/findings.h"
 
 namespace gram::report {
 
@@ -91,14 +93,26 @@ Table models_table(const SweepResults& results) {
       {"parameters", "parameter count"},
       {"flops_per_application", "FLOPs of one pass of F over P+L positions"},
       {"flops_per_step", "FLOPs of one supervision step of one trajectory"},
-      {"training_tokens", "training tokens from the model card (empty = not given)"}}, {}};
+      {"training_flops", "training FLOPs, the recursion counted (empty = not known)"},
+      {"training_source", "where training_flops comes from: model file or config"}}, {}};
   for (const ModelInfo& model : results.models) {
     table.add({{"model", model.name}, {"path", model.path}, {"parameters", model.parameters},
                {"flops_per_application", model.flops_per_application},
                {"flops_per_step", model.flops_per_step},
-               {"training_tokens", optional_value(model.training_tokens)}});
+               {"training_flops", optional_value(model.training_flops)},
+               {"training_source", model.training_source.empty() ? json(nullptr)
+                                                                 : json(model.training_source)}});
   }
   return table;
+}
+
+// pass@1's interval: trajectories of a puzzle are not independent, so it clusters by puzzle.
+// Null for records written without per-puzzle counts.
+json clustered_pass_at_1(const Cell& cell) {
+  if (cell.trajectories_correct.empty()) return {{"pass_at_1_low", nullptr}, {"pass_at_1_high", nullptr}};
+  const analysis::ClusteredRate rate =
+      analysis::clustered_rate(cell.trajectories_correct, cell.trajectories_run);
+  return {{"pass_at_1_low", rate.interval.low}, {"pass_at_1_high", rate.interval.high}};
 }
 
 Table iso_budget_table(const SweepResults& results) {
@@ -121,6 +135,9 @@ Table iso_budget_table(const SweepResults& results) {
   }
   table.columns.insert(table.columns.end(), {
       {"pass_at_1", "mean single-trajectory accuracy"},
+      {"pass_at_1_low", "95% lower bound of pass_at_1, clustered by puzzle (Wilson on the "
+                        "effective trajectory count, analysis/inference.h)"},
+      {"pass_at_1_high", "95% upper bound of pass_at_1, clustered by puzzle"},
       {"pass_at_k", "unbiased pass@k with k = width"},
       {"coverage", "mean coverage@width (empty for unique-solution tasks)"},
       {"applications_per_puzzle", "network applications executed per puzzle"},
@@ -137,6 +154,7 @@ Table iso_budget_table(const SweepResults& results) {
                 {"applications_per_puzzle", cell->applications_per_puzzle},
                 {"flops_per_puzzle", cell->flops_per_puzzle},
                 {"directory", results.runs[cell->run].directory}};
+    row.update(clustered_pass_at_1(*cell));
     for (const std::string& aggregator : cell->aggregators) {
       const analysis::Interval interval =
           analysis::wilson_interval(cell->correct.at(aggregator), cell->puzzles);
@@ -337,8 +355,8 @@ PairedTest paired_test(const Cell& a, const std::string& a_aggregator, const Cel
 }
 
 std::vector<const Table*> ReportTables::all() const {
-  return {&runs, &models, &iso_budget, &iso_budget_mcnemar, &model_comparison,
-          &total_matched, &latency, &entropy, &derived, &adaptive};
+  return {&findings, &runs,    &models,  &iso_budget, &iso_budget_mcnemar, &model_comparison,
+          &total_matched, &latency, &entropy, &derived,    &adaptive};
 }
 
 ReportTables build_tables(const SweepResults& results, const TableOptions& options) {
@@ -353,6 +371,7 @@ ReportTables build_tables(const SweepResults& results, const TableOptions& optio
   tables.latency = latency_table(results, options);
   tables.entropy = entropy_table(results);
   tables.derived = derived_table(results);
+  build_findings(results, tables);
   return tables;
 }
 

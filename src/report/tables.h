@@ -27,8 +27,10 @@ struct ReportTables {
   Table entropy;             // answer entropy per supervision step
   Table derived;             // which cells came from prefixes of which run
   Table adaptive;            // adaptive policies at matched compute (adaptive_table.cpp)
+  Table findings;            // named comparisons, Holm-adjusted together (findings.cpp)
   std::string model_comparison_note;  // why model_comparison is empty, if it is
   std::string total_matched_note;     // why total_matched is empty, if it is
+  std::string findings_note;          // where the findings' comparisons come from
 
   std::vector<const Table*> all() const;
 };

@@ -66,6 +66,9 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
   double pass_at_k = 0.0;
   double coverage = 0.0;
   std::int64_t applications = 0;
+  // Per puzzle: right trajectories of the run, and the run's trajectories, so that the report
+  // can give pass@1 an interval clustered by puzzle (analysis/inference.h).
+  std::vector<int> trajectories_correct, trajectories_run;
   for (std::size_t index = 0; index < outcomes.size(); ++index) {
     const engine::PuzzleOutcome& outcome = outcomes[index];
     const CellShape shape{widths[index], depth};
@@ -97,6 +100,8 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
       per_puzzle[name] += right ? '1' : '0';
     }
     const int n = static_cast<int>(trajectories.size());
+    trajectories_correct.push_back(correct_in_run);
+    trajectories_run.push_back(n);
     pass_at_1 += static_cast<double>(correct_in_run) / n;
     pass_at_k += analysis::pass_at_k(n, correct_in_run, shape.width);
     if (!truth.solution_counts.empty()) {
@@ -112,6 +117,8 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
                             {"correct", correct},
                             {"per_puzzle", per_puzzle},
                             {"pass_at_1", pass_at_1 / puzzles},
+                            {"trajectories_correct", trajectories_correct},
+                            {"trajectories_run", trajectories_run},
                             {"pass_at_k", pass_at_k / puzzles},
                             {"applications", applications},
                             {"flops", flops},

@@ -27,6 +27,7 @@
 #include "sweep/sweep_plan.h"
 #include "sweep/sweep_records.h"
 #include "util/error.h"
+#include "model/training_record.h"
 #include "util/hash.h"
 #include "util/jsonl_writer.h"
 #include "util/run_context.h"
@@ -76,8 +77,17 @@ std::vector<LoadedModel> load_models(const config::SweepConfig& config,
   return models;
 }
 
-nlohmann::json training_tokens_json(const config::SweepModel& model) {
-  return model.training_tokens ? nlohmann::json(*model.training_tokens) : nlohmann::json(nullptr);
+// The model's training FLOPs and where they come from: the config's `training_flops` if it
+// names the model, else the file's training record, else unknown (null).
+nlohmann::json training_json(const LoadedModel& loaded) {
+  const model::TrainingRecord record = model::training_record(loaded.model, loaded.source.path);
+  if (loaded.source.training_flops) {
+    return {{"training_flops", *loaded.source.training_flops}, {"training_source", "config"}};
+  }
+  if (record.flops) {
+    return {{"training_flops", *record.flops}, {"training_source", "model file"}};
+  }
+  return {{"training_flops", nullptr}, {"training_source", nullptr}};
 }
 
 nlohmann::json latency_quantiles(std::vector<double> seconds) {
@@ -421,13 +431,14 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
                          {"source", peak.source}};
       context["models"] = nlohmann::json::array();
       for (const LoadedModel& loaded : models) {
-        context["models"].push_back({{"name", loaded.source.name},
-                                     {"path", loaded.source.path},
-                                     {"config", loaded.model.config.to_json()},
-                                     {"parameters", model::count_parameters(loaded.model.config)},
-                                     {"flops_per_application", loaded.flops.per_application},
-                                     {"flops_per_step", loaded.flops.per_step},
-                                     {"training_tokens", training_tokens_json(loaded.source)}});
+        nlohmann::json entry = {{"name", loaded.source.name},
+                                {"path", loaded.source.path},
+                                {"config", loaded.model.config.to_json()},
+                                {"parameters", model::count_parameters(loaded.model.config)},
+                                {"flops_per_application", loaded.flops.per_application},
+                                {"flops_per_step", loaded.flops.per_step}};
+        entry.update(training_json(loaded));
+        context["models"].push_back(std::move(entry));
       }
       nlohmann::json runs = nlohmann::json::array();
       for (const PlannedRun& run : plan.runs) {

@@ -426,9 +426,26 @@ std::vector<Row> rows() {
        {"none.safetensors: cannot open"}},
       {"SweepShardOutOfRange", [](const fs::path& d) { return sweep_args(d, {"--budgets", "2", "--shard", "2/2"}); },
        {"'shard' must be I/N with 0 <= I < N (got '2/2')"}},
-      {"SweepTrainingTokensUnknownModel",
-       [](const fs::path& d) { return sweep_args(d, {"--budgets", "2", "--training_tokens", "other=100"}); },
-       {"'training_tokens' entry 'other=100'"}},
+      {"SweepTrainingFlopsUnknownModel",
+       [](const fs::path& d) { return sweep_args(d, {"--budgets", "2", "--training_flops", "other=100"}); },
+       {"'training_flops' entry 'other=100'"}},
+      {"SweepComparisonNotAVersusB",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--comparisons", "tiny/width/majority versus depth"});
+       },
+       {"comparison 'tiny/width/majority versus depth' is not 'A vs B'"}},
+      {"SweepComparisonUnknownModel",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--comparisons",
+                               "tiny/width/majority vs big/depth/majority"});
+       },
+       {"comparison 'tiny/width/majority vs big/depth/majority': no model named 'big'"}},
+      {"SweepComparisonStrategyNotSwept",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--strategies", "width,depth", "--comparisons",
+                               "tiny/grid:2/majority vs tiny/depth/majority"});
+       },
+       {"strategy 'grid' is not in 'strategies'"}},
       {"SweepSearchRowsNotMultipleOfExpand",
        [](const fs::path& d) {
          return sweep_args(d, {"--budgets", "2", "--searches", "beam", "--search_rows", "3"});

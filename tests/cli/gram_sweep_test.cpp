@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/tiny_sweep_fixture.h"
+#include "model/weights.h"
 
 namespace {
 
@@ -106,15 +107,36 @@ TEST_F(GramSweep, RefusesAChangedConfigUnlessAskedToStartOver) {
   EXPECT_EQ(read_records(path("out") + "/cells.jsonl").front()["seed"], 7);
 }
 
-TEST_F(GramSweep, TrainingTokensFromTheModelCardReachTheContext) {
-  const Command result = run(sweep("out", "--budgets 2 --training_tokens tiny=7.5e6"));
-  ASSERT_EQ(result.status, 0) << result.output;
-  const auto context = read_records(path("out") + "/cells.jsonl").front();
-  EXPECT_EQ(context["models"][0]["training_tokens"], 7.5e6);
-  const Command unknown = run(sweep("other", "--budgets 2 --training_tokens huge=1"));
-  EXPECT_EQ(unknown.status, 1);
-  EXPECT_NE(unknown.output.find("'training_tokens' entry 'huge=1' must be name=count"), std::string::npos)
-      << unknown.output;
+// Training FLOPs come from the model file's training record (metadata "gram_training", written
+// by the trainer), unless the config's training_flops names the model; unknown otherwise.
+TEST_F(GramSweep, TrainingFlopsFromTheModelFileOrTheConfigReachTheContext) {
+  const Command unknown = run(sweep("none", "--budgets 2"));
+  ASSERT_EQ(unknown.status, 0) << unknown.output;
+  EXPECT_TRUE(read_records(path("none") + "/cells.jsonl").front()["models"][0]["training_flops"].is_null());
+
+  gram::model::Model recorded = gram::model::load_model(path("m.safetensors"));
+  recorded.metadata["gram_training"] = R"({"training_flops": 3.5e12, "updates": 100})";
+  gram::model::save_model(path("m.safetensors"), recorded);
+  const Command from_file = run(sweep("file", "--budgets 2"));
+  ASSERT_EQ(from_file.status, 0) << from_file.output;
+  const auto file_context = read_records(path("file") + "/cells.jsonl").front();
+  EXPECT_EQ(file_context["models"][0]["training_flops"], 3.5e12);
+  EXPECT_EQ(file_context["models"][0]["training_source"], "model file");
+
+  const Command from_config = run(sweep("config", "--budgets 2 --training_flops tiny=7.5e12"));
+  ASSERT_EQ(from_config.status, 0) << from_config.output;
+  const auto config_context = read_records(path("config") + "/cells.jsonl").front();
+  EXPECT_EQ(config_context["models"][0]["training_flops"], 7.5e12);
+  EXPECT_EQ(config_context["models"][0]["training_source"], "config");
+
+  recorded.metadata["gram_training"] = R"({"training_flops": "many"})";
+  gram::model::save_model(path("m.safetensors"), recorded);
+  const Command broken = run(sweep("broken", "--budgets 2"));
+  EXPECT_EQ(broken.status, 1);
+  EXPECT_NE(broken.output.find("m.safetensors: metadata 'gram_training' field 'training_flops' "
+                               "must be a positive number, got \"many\""),
+            std::string::npos)
+      << broken.output;
 }
 
 TEST_F(GramSweep, BadInputIsOneClearLine) {

@@ -54,7 +54,7 @@ TEST(Report, WritesTablesAndMarkdownWithoutPython) {
   const ReportSummary summary = build_report(options);
   EXPECT_EQ(summary.output, sweep + "/report");
   EXPECT_EQ(summary.figures.skipped_reason, "no Python at /nonexistent (GRAM_PYTHON)");
-  for (const std::string name : {"runs", "models", "iso_budget", "iso_budget_mcnemar",
+  for (const std::string name : {"findings", "runs", "models", "iso_budget", "iso_budget_mcnemar",
                                  "model_comparison", "total_matched", "latency", "entropy",
                                  "derived", "adaptive"}) {
     EXPECT_TRUE(fs::exists(summary.output + "/tables/" + name + ".csv")) << name;
@@ -66,7 +66,9 @@ TEST(Report, WritesTablesAndMarkdownWithoutPython) {
   // Context block.
   EXPECT_TRUE(contains(md, "commit `abc1234`, host testhost \\(4 cores\\), backend cpu"));
   EXPECT_TRUE(contains(md, "Peak: 100 GFLOP/s \\(measured SGEMM\\)"));
-  EXPECT_TRUE(contains(md, "\\| small \\| `models/small.safetensors` \\| 1000 \\| 1e\\+05 \\| 1e\\+06 \\| not given \\|"));
+  EXPECT_TRUE(contains(md, "\\| small \\| `models/small.safetensors` \\| 1000 \\| 1e\\+05 \\| 1e\\+06 \\| not known \\|"));
+  // Findings first, with the default family said to be one.
+  EXPECT_TRUE(contains(md, "^# Sweep report\n\n[^\n]*\n\n## Findings\n\nTested here: the sweep named no comparisons"));
   // Iso-budget group and its rows: accuracy, Wilson interval, derived flag.
   EXPECT_TRUE(contains(md, "### small, halting off, 16 steps/puzzle"));
   EXPECT_TRUE(contains(md, "\\| width\\+grid \\| 4x4 \\| yes \\| 8/10 80\\.0% \\[49\\.0, 94\\.3\\] \\|"));
@@ -75,7 +77,7 @@ TEST(Report, WritesTablesAndMarkdownWithoutPython) {
   // Model comparison, total-matched note, latency, derived sentence.
   EXPECT_TRUE(contains(md, "\\| halting off \\| 0\\.064 \\| small \\| 1000 \\| 64 \\| width 4x16 \\| "
                            "majority \\| 80\\.0% \\[49\\.0, 94\\.3\\] \\|.*\\| large \\| 2 \\| 0 \\| 0\\.5 \\|"));
-  EXPECT_TRUE(contains(md, "total-compute matching skipped: the context gives no training_tokens"));
+  EXPECT_TRUE(contains(md, "total-compute matching skipped: no training FLOPs are known for small, large"));
   EXPECT_TRUE(contains(md, "\\| small \\| halting off \\| 64 \\| width \\| 4x16 \\| 0\\.1 / 0\\.2 / 0\\.3 \\| "
                            "0\\.4 / 0\\.5 / 0\\.6 \\|.*\\| 20 \\| 20\\.0% \\|"));
   EXPECT_TRUE(contains(md, "1x16 4x4 2x8 \\(small, halting off\\) from run small-w4-d16"));
@@ -152,7 +154,7 @@ TEST(Report, GramReportCommand) {
   std::string output;
   ASSERT_EQ(run_gram("report " + a + " --output " + temp.file("out") + " --peak-gflops 40", &output), 0)
       << output;
-  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(10 tables"));
+  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(11 tables"));
   EXPECT_TRUE(contains(output, "figures skipped: no Python at /nonexistent"));
   const std::string md = read_file(temp.file("out/report.md"));
   EXPECT_TRUE(contains(md, "Peak: 40 GFLOP/s \\(--peak-gflops"));

@@ -20,21 +20,27 @@
 
 namespace gram::testing {
 
-inline nlohmann::json fixture_context(bool training_tokens) {
+// training_flops: small 6e9, large 4.8e10 when known. comparisons: the sweep config's.
+inline nlohmann::json fixture_context(bool training_flops,
+                                      nlohmann::json comparisons = nlohmann::json::array()) {
   using nlohmann::json;
+  json sweep = json::object();
+  if (!comparisons.empty()) sweep["comparisons"] = comparisons;
   return {{"type", "context"}, {"host", "testhost"}, {"cores", 4}, {"commit", "abc1234"},
           {"build_type", "Release"}, {"compiler", "GNU-12"}, {"start_time", "2026-01-01T00:00:00Z"},
           {"command_line", "gram sweep --config s.yaml"}, {"environment", json::object()},
           {"backend", "cpu"}, {"task", "sudoku:9"}, {"puzzles_file", "p.csv"}, {"puzzles", 10},
-          {"seed", 0}, {"budget_unit", "steps"}, {"sweep", json::object()},
+          {"seed", 0}, {"budget_unit", "steps"}, {"sweep", sweep},
           {"peak", {{"flops_per_s", 1e11}, {"source", "measured SGEMM"}}},
           {"models",
            {{{"name", "small"}, {"path", "models/small.safetensors"}, {"parameters", 1000},
              {"flops_per_application", 1e5}, {"flops_per_step", 1e6},
-             {"training_tokens", training_tokens ? json(1e6) : json(nullptr)}},
+             {"training_flops", training_flops ? json(6e9) : json(nullptr)},
+             {"training_source", training_flops ? json("model file") : json(nullptr)}},
             {{"name", "large"}, {"path", "models/large.safetensors"}, {"parameters", 8000},
              {"flops_per_application", 8e5}, {"flops_per_step", 8e6},
-             {"training_tokens", training_tokens ? json(1e6) : json(nullptr)}}}}};
+             {"training_flops", training_flops ? json(4.8e10) : json(nullptr)},
+             {"training_source", training_flops ? json("model file") : json(nullptr)}}}}};
 }
 
 inline int ones(const std::string& bits) {
@@ -68,10 +74,11 @@ inline nlohmann::json fixture_cell(const std::string& model, double budget, int 
 }
 
 // The records of the fixture, one JSON line each.
-inline std::string fixture_lines(bool training_tokens = false) {
+inline std::string fixture_lines(bool training_flops = false,
+                                 nlohmann::json comparisons = nlohmann::json::array()) {
   using nlohmann::json;
   const json records[] = {
-      fixture_context(training_tokens),
+      fixture_context(training_flops, comparisons),
       fixture_cell("small", 16, 1, 16, {"depth"}, "1000000110", true, "small-w4-d16"),
       fixture_cell("small", 16, 4, 4, {"width", "grid"}, "0111111110", true, "small-w4-d16"),
       fixture_cell("small", 16, 2, 8, {"grid"}, "0111111111", true, "small-w4-d16"),

@@ -13,10 +13,10 @@ namespace {
 using nlohmann::json;
 using testing::TempDir;
 
-ReportTables fixture_tables(bool training_tokens = false, std::optional<double> peak = {}) {
+ReportTables fixture_tables(bool training_flops = false, std::optional<double> peak = {}) {
   TempDir temp;
   const SweepResults results =
-      load_sweeps({testing::write_sweep(temp, "sweep", testing::fixture_lines(training_tokens))});
+      load_sweeps({testing::write_sweep(temp, "sweep", testing::fixture_lines(training_flops))});
   return build_tables(results, {peak});
 }
 
@@ -96,23 +96,45 @@ TEST(ReportTables, ModelsAtMatchedInferenceFlops) {
   EXPECT_TRUE(large["p_value"].is_null());
 }
 
-TEST(ReportTables, TotalMatchedNeedsTrainingTokens) {
+TEST(ReportTables, TotalMatchedNeedsTrainingFlops) {
   EXPECT_TRUE(fixture_tables(false).total_matched.rows.empty());
-  EXPECT_NE(fixture_tables(false).total_matched_note.find("no training_tokens for small, large"),
+  EXPECT_NE(fixture_tables(false).total_matched_note.find(
+                "no training FLOPs are known for small, large"),
             std::string::npos);
 
   const ReportTables tables = fixture_tables(true);
   ASSERT_EQ(tables.total_matched.rows.size(), 1u);
   const json& row = tables.total_matched.rows[0];
-  // Snell: M = 8, D_pretrain = 1e6, D_inference = 10 * 6.4e7 / (2 * 8000) = 4e4 tokens;
-  // X = M + 3 (D_pretrain / D_inference)(M - 1) = 533; small's matched inference FLOPs per
-  // puzzle = 6.4e7 * X / M = 4.264e9, beyond small's largest budget (6.4e7).
+  // Large: training 4.8e10 + 10 puzzles x 6.4e7; small: training 6e9, so its matched inference
+  // per puzzle is 6.4e7 + (4.8e10 - 6e9) / 10 = 4.264e9, beyond its largest budget (6.4e7).
   EXPECT_NEAR(row["matched_flops_per_puzzle"].get<double>(), 4.264e9, 1.0);
-  EXPECT_NEAR(row["inference_multiplier"].get<double>(), 533.0 / 8.0, 1e-9);
-  EXPECT_EQ(row["within_sweep"], false);
+  EXPECT_NEAR(row["inference_multiplier"].get<double>(), 4.264e9 / 6.4e7, 1e-9);
+  EXPECT_EQ(row["match"], "beyond sweep");
   EXPECT_EQ(row["budget"], 64.0);
   EXPECT_DOUBLE_EQ(row["accuracy"].get<double>(), 0.8);
   EXPECT_DOUBLE_EQ(row["reference_accuracy"].get<double>(), 0.6);
+}
+
+// When the smaller model's training alone costs more than the larger one's training plus its
+// inference over the puzzles, no inference budget matches: the row says so, with no numbers.
+TEST(ReportTables, TotalMatchedSaysNoMatchInsteadOfNegativeBudgets) {
+  std::string lines = testing::fixture_lines(true);
+  const std::size_t end = lines.find('\n');
+  json context = json::parse(lines.substr(0, end));
+  context["models"][0]["training_flops"] = 1e12;  // small: far more than large's 4.8e10 + 6.4e8
+  lines = context.dump() + lines.substr(end);
+  TempDir temp;
+  const ReportTables tables =
+      build_tables(load_sweeps({testing::write_sweep(temp, "sweep", lines)}), {});
+  ASSERT_EQ(tables.total_matched.rows.size(), 1u);
+  const json& row = tables.total_matched.rows[0];
+  EXPECT_EQ(row["match"], "no match");
+  EXPECT_TRUE(row["matched_flops_per_puzzle"].is_null());
+  EXPECT_TRUE(row["inference_multiplier"].is_null());
+  EXPECT_TRUE(row["budget"].is_null());
+  EXPECT_NE(tables.total_matched_note.find("small's training alone (1e+12 FLOPs) exceeds large's"),
+            std::string::npos)
+      << tables.total_matched_note;
 }
 
 TEST(ReportTables, LatencyOnlyForMeasuredCells) {
