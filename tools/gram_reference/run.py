@@ -150,36 +150,43 @@ class TrainingRun:
 
     # --- one update --------------------------------------------------------------------------
     def update(self) -> Dict[str, float]:
-        args, c = self.args, self.config
         self.slots.refill(self.model, self.stream)
-        metrics = {}
-        if args.head_rollouts > 0:
-            # head_rollouts trajectories: rollout_group of them per puzzle.
-            puzzles = args.head_rollouts // args.rollout_group
-            x, y = (t.to(self.device).repeat_interleave(args.rollout_group, 0)
-                    for t in self.stream.next(puzzles))
-            first = self.progress["rolled_out"] // args.rollout_group
-            group = torch.arange(first, first + puzzles).repeat_interleave(args.rollout_group)
-            rollout = prior_rollout(self.model, x, y, c.max_steps, self.rollout_generator,
-                                    self.valid)
-            self.buffer.push_rollout(x, y, rollout, group)
-            metrics["prior_final"] = rollout["final"].float().mean().item()
-            self.progress["rolled_out"] += args.head_rollouts
-        replay = None
-        if args.replay_rows > 0 and self.buffer.size > 0:
-            if args.ranking_weight > 0:  # whole groups: about replay_rows rows
-                replay = self.buffer.sample_groups(max(1, args.replay_rows // args.rollout_group),
-                                                   self.rollout_generator)
-            else:
-                replay = self.buffer.sample(args.replay_rows, self.rollout_generator)
+        metrics = self.roll_out()
+        replay = self.draw_replay()
         replayed = 0 if replay is None else replay["tokens"].shape[0]
         h, l, trained = self.trainer.update(self.slots.tokens, self.slots.target, self.slots.h,
                                             self.slots.l, replay)
-        self.slots.advance(h, l, c.max_steps)
+        self.slots.advance(h, l, self.config.max_steps)
         self.progress["replayed"] += replayed
         self.progress["training_flops"] += self.update_flops(replayed)
         metrics.update(trained)
         return metrics
+
+    def roll_out(self) -> Dict[str, float]:
+        """head_rollouts fresh prior trajectories into the buffer, rollout_group per puzzle."""
+        args = self.args
+        if args.head_rollouts == 0:
+            return {}
+        puzzles = args.head_rollouts // args.rollout_group
+        x, y = (t.to(self.device).repeat_interleave(args.rollout_group, 0)
+                for t in self.stream.next(puzzles))
+        first = self.progress["rolled_out"] // args.rollout_group
+        group = torch.arange(first, first + puzzles).repeat_interleave(args.rollout_group)
+        rollout = prior_rollout(self.model, x, y, self.config.max_steps, self.rollout_generator,
+                                self.valid)
+        self.buffer.push_rollout(x, y, rollout, group)
+        self.progress["rolled_out"] += args.head_rollouts
+        return {"prior_final": rollout["final"].float().mean().item()}
+
+    def draw_replay(self) -> Optional[Dict[str, torch.Tensor]]:
+        """replay_rows records, as whole groups when the ranking objective needs them."""
+        args = self.args
+        if args.replay_rows == 0 or self.buffer.size == 0:
+            return None
+        if args.ranking_weight > 0:
+            return self.buffer.sample_groups(max(1, args.replay_rows // args.rollout_group),
+                                             self.rollout_generator)
+        return self.buffer.sample(args.replay_rows, self.rollout_generator)
 
     def update_flops(self, replayed: Optional[int] = None) -> int:
         if replayed is None:
