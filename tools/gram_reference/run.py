@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import os
 import time
 from typing import Dict, Optional
@@ -32,6 +33,18 @@ FIXED_ON_RESUME = ("batch", "head_rollouts", "rollout_group", "ranking_weight", 
                    "lr", "weight_decay", "warmup", "halt_weight", "value_weight", "ema",
                    "augment", "deterministic", "export_weights", "generate_args", "train_count",
                    "train_seed", "val_count", "val_seed", "test_count", "test_seed")
+
+
+def strict_json(value):
+    """NaN and infinities as null (an AUROC without a pair is NaN): the engine reads the
+    record with a strict JSON parser."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [strict_json(v) for v in value]
+    return value
 
 
 class Slots:
@@ -285,7 +298,7 @@ class TrainingRun:
                    "args": vars(self.args), "parameters": self.config.parameter_count(),
                    "flops_per_application": self.flops.per_application}
         with open(os.path.join(self.args.workdir, "summary.json"), "w") as handle:
-            json.dump(summary, handle, indent=1)
+            json.dump(strict_json(summary), handle, indent=1, allow_nan=False)
         print("done: " + json.dumps(record), flush=True)
         if self.args.output:
             self.export()
@@ -299,7 +312,7 @@ class TrainingRun:
         """The "gram_training" metadata of the exported model."""
         args, selected = self.args, self.selected_eval()
         updates = selected["update"]
-        return {"training_flops": selected["training_flops"], "updates": updates,
+        return strict_json({"training_flops": selected["training_flops"], "updates": updates,
                 "batch": args.batch, "supervision_steps": updates * args.batch,
                 "head_rollouts_per_update": args.head_rollouts,
                 "rollout_group": args.rollout_group,
@@ -319,7 +332,7 @@ class TrainingRun:
                     "halt_exact")},
                 "training_flops_run": self.progress["training_flops"],
                 "updates_run": self.trainer.step, "wall_s_run": round(self.progress["elapsed"], 1),
-                "seed": args.seed}
+                "seed": args.seed})
 
     def export(self) -> None:
         model = self.exported_weights()
@@ -328,6 +341,7 @@ class TrainingRun:
             model.load_state_dict(self.best_weights)
         record = self.training_record()
         save_model(self.args.output, copy.deepcopy(model).cpu(),
-                   extra_metadata={"gram_training": json.dumps(record, sort_keys=True)})
+                   extra_metadata={"gram_training": json.dumps(record, sort_keys=True,
+                                                               allow_nan=False)})
         print(f"exported the {self.args.export_weights} weights of update {record['updates']} "
               f"({self.args.select} on validation) to {self.args.output}", flush=True)
