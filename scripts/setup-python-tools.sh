@@ -36,7 +36,10 @@ if ! ready; then
   fi
   "$python" -m pip install --quiet --upgrade pip
   "$python" -m pip install --quiet "${requirements[@]}"
-  ready || { echo "setup-python-tools: $venv does not import torch 2.x, numpy and yaml" >&2; exit 1; }
+  ready || {
+    echo "setup-python-tools: $venv does not import torch 2.x, numpy and yaml" >&2
+    exit 1
+  }
 fi
 
 "$python" - <<'EOF'

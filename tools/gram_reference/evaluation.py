@@ -16,7 +16,7 @@ easy; ranking within a puzzle is what best-of-n needs.
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Optional, Tuple
+from typing import Callable, Dict, Tuple
 
 import numpy as np
 import torch
@@ -104,8 +104,8 @@ def run_trajectories(model: GramModel, tokens: torch.Tensor, steps: int, width: 
         out["halt_step"].append(halt_step.cpu())
         out["halt_correct"].append(halt_correct.cpu())
     P = tokens.shape[0]
-    return {key: torch.cat(parts).numpy().reshape(P, width, *torch.cat(parts).shape[1:])
-            for key, parts in out.items()}
+    joined = {key: torch.cat(parts).numpy() for key, parts in out.items()}
+    return {key: value.reshape(P, width, *value.shape[1:]) for key, value in joined.items()}
 
 
 def quality(model: GramModel, tokens: torch.Tensor, target: torch.Tensor, steps: int,

@@ -29,8 +29,8 @@ from .rollouts import ReplayBuffer, prior_rollout
 from .training import Trainer
 
 # Settings a resumed run must share with the run it continues (limits and cadences may change).
-FIXED_ON_RESUME = ("batch", "head_rollouts", "rollout_group", "ranking_weight", "replay_rows", "replay_capacity", "seed", "beta",
-                   "lr", "weight_decay", "warmup", "halt_weight", "value_weight", "ema",
+FIXED_ON_RESUME = ("batch", "head_rollouts", "rollout_group", "ranking_weight", "replay_rows",
+                   "replay_capacity", "seed", "beta", "lr", "weight_decay", "warmup", "halt_weight", "value_weight", "ema",
                    "augment", "deterministic", "export_weights", "generate_args", "train_count",
                    "train_seed", "val_count", "val_seed", "test_count", "test_seed")
 
@@ -240,9 +240,9 @@ class TrainingRun:
 
     def train(self) -> None:
         args = self.args
-        print(f"model: {self.config.parameter_count()} parameters, "
-              f"{'deterministic' if args.deterministic else 'GRAM'}; {self.flops.per_application:,} "
-              f"FLOPs per application, {self.update_flops():.3e} training FLOPs per update; batch "
+        kind = "deterministic" if args.deterministic else "GRAM"
+        print(f"model: {self.config.parameter_count()} parameters, {kind}; "
+              f"{self.flops.per_application:,} FLOPs per application, {self.update_flops():.3e} training FLOPs per update; batch "
               f"{args.batch} + {args.head_rollouts} rollouts x {self.config.max_steps} steps + "
               f"{args.replay_rows} replayed steps; device {self.device}", flush=True)
         started = time.time() - self.progress["elapsed"]
