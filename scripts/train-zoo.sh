@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Trains the shipped model zoo (models/README.md) with the PyTorch reference, two runs at a time
+# (one thread each), and exports each model into models/. Every run stops at a training-FLOP
+# budget counted over every network application (tools/gram_reference/flops.py), so twins of a
+# task get the same training compute; every choice (the exported EMA checkpoint) is made on a
+# validation split, never on the test set.
+#
+#   scripts/train-zoo.sh [RUNS_DIR]        (default: runs/zoo; resumable: run it again after a stop)
+#   ZOO="s6-gram-small s6-trm-small" scripts/train-zoo.sh   only these runs
+#
+# A run whose summary.json exists is done and skipped; one with a checkpoint resumes from it.
+# Progress: RUNS_DIR/<run>/train.log. Sets up .venv-tools (PyTorch 2.x from PyPI) if needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-runs/zoo}
+mkdir -p "$runs"
+python=$(scripts/setup-python-tools.sh | tail -n 1)
+[[ -x build/src/gram ]] || { echo "train-zoo: build the engine first (make build)" >&2; exit 1; }
+
+# Sudoku 6x6 with 12, 13 or 14 givens (an even mixture): hard enough that neither family
+# saturates. Splits by seed: train 1, test 2 (models/data), validation 3.
+sudoku=(--generate-args "--givens 12" --generate-args "--givens 13" --generate-args "--givens 14"
+        --train-count 100000 --train-seed 1 --val-count 1000 --val-seed 3 --test-count 1000
+        --test-seed 2 --eval-count 200 --eval-width 16 --threads 1 --seed 0 --flop-budget 3e14)
+# N-Queens 8x8 with 5, 6 or 7 queens removed (as the GRAM paper), same split seeds.
+nqueens=(--generate-args "--removed 5" --generate-args "--removed 6" --generate-args "--removed 7"
+         --train-count 100000 --train-seed 1 --val-count 150 --val-seed 3 --test-count 150
+         --test-seed 2 --eval-count 150 --eval-width 16 --threads 1 --seed 0 --flop-budget 1.5e14)
+
+# name | model config | extra flags
+declare -A config flags
+config[s6-gram-small]=tools/configs/sudoku6-gram-small.json;  flags[s6-gram-small]="--eval-every 4000"
+config[s6-trm-small]=tools/configs/sudoku6-gram-small.json;   flags[s6-trm-small]="--deterministic --eval-every 4000"
+config[s6-gram-large]=tools/configs/sudoku6-gram-large.json;  flags[s6-gram-large]="--eval-every 2000"
+config[s6-trm-large]=tools/configs/sudoku6-gram-large.json;   flags[s6-trm-large]="--deterministic --eval-every 2000"
+config[nq8-gram-small]=tools/configs/nqueens8-gram-small.json; flags[nq8-gram-small]="--eval-every 3000"
+config[nq8-trm-small]=tools/configs/nqueens8-gram-small.json;  flags[nq8-trm-small]="--deterministic --eval-every 3000"
+declare -A output=(
+  [s6-gram-small]=models/sudoku6-gram-small.safetensors [s6-trm-small]=models/sudoku6-trm-small.safetensors
+  [s6-gram-large]=models/sudoku6-gram-large.safetensors [s6-trm-large]=models/sudoku6-trm-large.safetensors
+  [nq8-gram-small]=models/nqueens8-gram-small.safetensors [nq8-trm-small]=models/nqueens8-trm-small.safetensors)
+
+train_one() {
+  local name=$1 dir=$runs/$1
+  if [[ -f $dir/summary.json ]]; then echo "train-zoo: $name done ($dir/summary.json)"; return; fi
+  local task_flags=("${sudoku[@]}")
+  [[ $name == nq8-* ]] && task_flags=("${nqueens[@]}")
+  local resume=()
+  [[ -f $dir/checkpoint.pt ]] && resume=(--resume)
+  mkdir -p "$dir"
+  echo "train-zoo: $name -> ${output[$name]} (log $dir/train.log)"
+  # shellcheck disable=SC2086  # flags[] holds several words on purpose
+  "$python" tools/train.py --model-config "${config[$name]}" ${flags[$name]} "${task_flags[@]}" \
+    --workdir "$dir" --output "${output[$name]}" "${resume[@]}" >> "$dir/train.log" 2>&1
+}
+
+# Twins run side by side, so each pair finishes together.
+zoo=${ZOO:-"s6-gram-small s6-trm-small s6-gram-large s6-trm-large nq8-gram-small nq8-trm-small"}
+set -- $zoo
+while (($# > 0)); do
+  train_one "$1" &
+  first=$!
+  if (($# > 1)); then train_one "$2" & second=$!; wait "$second"; fi
+  wait "$first"
+  shift $(($# > 1 ? 2 : 1))
+done
+echo "train-zoo: all done"
