@@ -98,6 +98,7 @@ int run_command(const CommandContext& command) {
   settings.seed = run.seed;
   engine::Runner runner(recursive, *task, settings);
   engine::RunTotals totals;
+  totals.value_head = model.config.has_value_head;
   const auto start = std::chrono::steady_clock::now();
   auto write_puzzle = [&](engine::PuzzleOutcome&& outcome) {
     writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
