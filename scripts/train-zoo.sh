@@ -21,20 +21,20 @@ python=$(scripts/setup-python-tools.sh | tail -n 1)
 # saturates. Splits by seed: train 1, test 2 (models/data), validation 3.
 sudoku=(--generate-args "--givens 12" --generate-args "--givens 13" --generate-args "--givens 14"
         --train-count 100000 --train-seed 1 --val-count 1000 --val-seed 3 --test-count 1000
-        --test-seed 2 --eval-count 200 --eval-width 16 --threads 1 --seed 0 --flop-budget 3e14)
+        --test-seed 2 --eval-count 200 --eval-width 16 --threads 1 --seed 0 --flop-budget 1e14)
 # N-Queens 8x8 with 5, 6 or 7 queens removed (as the GRAM paper), same split seeds.
 nqueens=(--generate-args "--removed 5" --generate-args "--removed 6" --generate-args "--removed 7"
          --train-count 100000 --train-seed 1 --val-count 150 --val-seed 3 --test-count 150
-         --test-seed 2 --eval-count 150 --eval-width 16 --threads 1 --seed 0 --flop-budget 1.5e14)
+         --test-seed 2 --eval-count 150 --eval-width 16 --threads 1 --seed 0 --flop-budget 5e13)
 
 # name | model config | extra flags
 declare -A config flags
-config[s6-gram-small]=tools/configs/sudoku6-gram-small.json;  flags[s6-gram-small]="--eval-every 4000"
-config[s6-trm-small]=tools/configs/sudoku6-gram-small.json;   flags[s6-trm-small]="--deterministic --eval-every 4000"
-config[s6-gram-large]=tools/configs/sudoku6-gram-large.json;  flags[s6-gram-large]="--eval-every 2000"
-config[s6-trm-large]=tools/configs/sudoku6-gram-large.json;   flags[s6-trm-large]="--deterministic --eval-every 2000"
-config[nq8-gram-small]=tools/configs/nqueens8-gram-small.json; flags[nq8-gram-small]="--eval-every 3000"
-config[nq8-trm-small]=tools/configs/nqueens8-gram-small.json;  flags[nq8-trm-small]="--deterministic --eval-every 3000"
+config[s6-gram-small]=tools/configs/sudoku6-gram-small.json;  flags[s6-gram-small]="--eval-every 2000"
+config[s6-trm-small]=tools/configs/sudoku6-gram-small.json;   flags[s6-trm-small]="--deterministic --eval-every 2000"
+config[s6-gram-large]=tools/configs/sudoku6-gram-large.json;  flags[s6-gram-large]="--eval-every 500"
+config[s6-trm-large]=tools/configs/sudoku6-gram-large.json;   flags[s6-trm-large]="--deterministic --eval-every 500"
+config[nq8-gram-small]=tools/configs/nqueens8-gram-small.json; flags[nq8-gram-small]="--eval-every 750"
+config[nq8-trm-small]=tools/configs/nqueens8-gram-small.json;  flags[nq8-trm-small]="--deterministic --eval-every 750"
 declare -A output=(
   [s6-gram-small]=models/sudoku6-gram-small.safetensors [s6-trm-small]=models/sudoku6-trm-small.safetensors
   [s6-gram-large]=models/sudoku6-gram-large.safetensors [s6-trm-large]=models/sudoku6-trm-large.safetensors
