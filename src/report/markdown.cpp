@@ -57,6 +57,44 @@ std::string context_section(const MarkdownInputs& inputs) {
   return md;
 }
 
+// "45.2% [40.1, 50.3]" from row[key] and row[key + "_low" / "_high"] (no interval if absent).
+std::string interval_text(const json& row, const std::string& key) {
+  std::string cell = percent(row[key]);
+  if (row.contains(key + "_low") && !row[key + "_low"].is_null()) {
+    cell += " [" + format("%.1f", 100.0 * row[key + "_low"].get<double>()) + ", " +
+            format("%.1f", 100.0 * row[key + "_high"].get<double>()) + "]";
+  }
+  return cell;
+}
+
+// Multi-solution tasks: how many of each instance's solutions the models find as width grows,
+// against what one answer per puzzle (a deterministic model, at any width) can cover.
+std::string coverage_section(const ReportTables& tables) {
+  std::vector<const json*> rows;
+  for (const json& row : tables.iso_budget.rows) {
+    if (!row["coverage"].is_null() && row["halting"] == false &&
+        row["strategies"].get<std::string>().find("width") != std::string::npos) {
+      rows.push_back(&row);
+    }
+  }
+  if (rows.empty()) return "";
+  std::string md = "## Coverage of multi-solution instances\n\nThe width cells of each model: "
+                   "coverage@N (distinct valid completions found / all completions of the "
+                   "instance, averaged over puzzles, with Student's t 95% interval over puzzles), "
+                   "and the oracle accuracy (any valid completion found). ";
+  if (!(*rows.front())["coverage_one_answer_ceiling"].is_null()) {
+    md += "One answer per puzzle, which is all a deterministic model gives at any width, can "
+          "cover at most " + percent((*rows.front())["coverage_one_answer_ceiling"]) +
+          " of these puzzles' completions (the mean of 1 / solutions, computed exactly).";
+  }
+  md += "\n\n" + table_header({"model", "N x S", "coverage [95%]", "oracle"});
+  for (const json* row : rows) {
+    md += table_row({text((*row)["model"]), text((*row)["width"]) + "x" + text((*row)["depth"]),
+                     interval_text(*row, "coverage"), percent((*row)["oracle_accuracy"])});
+  }
+  return md + "\n";
+}
+
 std::string iso_budget_section(const ReportTables& tables) {
   std::string md =
       "## Iso-budget comparisons\n\nAt each budget, every cell that spends it: accuracy per "
@@ -107,7 +145,7 @@ std::string iso_budget_section(const ReportTables& tables) {
                      format("%.1f", 100.0 * row["pass_at_1_high"].get<double>()) + "]";
       }
       cells.insert(cells.end(), {pass_at_1, percent(row["pass_at_k"])});
-      if (any_coverage) cells.push_back(percent(row["coverage"]));
+      if (any_coverage) cells.push_back(interval_text(row, "coverage"));
       cells.insert(cells.end(), {number(row["applications_per_puzzle"], "%.4g"),
                                  giga(row["flops_per_puzzle"])});
       md += table_row(cells);
@@ -293,6 +331,7 @@ std::string render_markdown(const MarkdownInputs& inputs) {
   std::string md = "# Sweep report\n\nEvery number below is also in tables/*.csv and "
                    "tables/*.json (docs/reports.md explains each column).\n\n";
   md += findings_section(tables);
+  md += coverage_section(tables);
   md += context_section(inputs);
   md += iso_budget_section(tables);
   md += model_section(tables);

@@ -71,6 +71,10 @@ struct Cell {
   std::vector<std::int64_t> trajectories_correct, trajectories_run;
   std::optional<double> pass_at_k;
   std::optional<double> coverage;  // mean coverage@width; none for unique-solution tasks
+  std::vector<double> coverage_per_puzzle;  // per puzzle, when recorded
+  // The mean over puzzles of 1 / solutions: what one answer per puzzle can cover at most (a
+  // deterministic model's ceiling at any width), when recorded.
+  std::optional<double> coverage_one_answer_ceiling;
   double applications = 0.0;
   double flops = 0.0;
   double applications_per_puzzle = 0.0;
