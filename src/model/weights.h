@@ -20,6 +20,7 @@ struct HostTensor {
 struct Model {
   ModelConfig config;
   std::map<std::string, HostTensor> tensors;
+  std::string source = "random model";  // the file it was loaded from, for error messages
 
   // The tensor `name`; GRAM_ASSERTs that it exists (a loaded model has every expected tensor,
   // so a miss is a bug in the caller, not bad input).
