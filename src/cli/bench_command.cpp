@@ -44,7 +44,8 @@ int bench_command(const CommandContext& command) {
     if (static_cast<int>(puzzles.size()) > bench.puzzle_count) puzzles.resize(bench.puzzle_count);
   }
 
-  auto backend = backend::make_backend(bench.backend, bench.threads);
+  auto backend =
+      backend::make_backend(bench.backend, bench.threads, command.communicator->local_rank());
   auto reference = backend::make_cpu_backend(bench.threads);
   backend::GemmPeak peak;
   if (bench.peak_gflops == "measured") {
