@@ -62,7 +62,7 @@ int bench_command(const CommandContext& command) {
     }
   }
   throughput::BenchSettings settings{bench.warmup, bench.repetitions, bench.seed,
-                                     peak.flops_per_s};
+                                     peak.flops_per_s, bench.verify};
   const auto rows =
       throughput::run_throughput_bench(model, *task, puzzles, *backend, *reference, cases, settings);
 
