@@ -10,8 +10,9 @@
 #   2. models        the bench models (gram generate --random-model, D = 128, 512, 1024) and the
 #                    CPU reference run of the parity check: everything that needs no GPU
 #   3. tests         test_gpu (CUDA against CPU, every operation, model variant and check)
-#   4. sanitizer     test_gpu under compute-sanitizer: memcheck on the suite (its 8 GiB product
-#                    and the peak left out), racecheck on the single operations
+#   4. sanitizer     test_gpu under compute-sanitizer: memcheck on the operations, the forward
+#                    pass of every model variant and the new checks (not the 8 GiB product, the
+#                    peak or the runner's thousands of small steps), racecheck on the operations
 #   5. parity        `gram run` records of a shipped model: CPU against CUDA fp32 (exact answers),
 #                    tf32 and bf16 (within parity.py's stated tolerance, differing ones listed)
 #   6. bench         `gram bench` at widths 64-4096 in bf16, tf32 and fp32, then PyTorch eager and
@@ -127,7 +128,7 @@ grep -E "^(device|peak|bf16 linear|free for)|err |value bits" "$out/tests.log" |
   if command -v compute-sanitizer > /dev/null; then
     echo "=== memcheck"
     timeout "$(allow 60)" compute-sanitizer --tool memcheck --error-exitcode 99 "$test_gpu" \
-      --gtest_filter='CudaOps.*:CudaForward.*:CudaRunner.*:CudaBackend.ArgmaxWithNanMatchesTheCpu:CudaBackend.Bf16ProductsReadWeightsConvertedAtLoad:CudaBackend.AttentionLimitsAreCheckedAtModelLoad'
+      --gtest_filter='CudaOps.*:*/CudaForward.*:CudaBackend.ArgmaxWithNanMatchesTheCpu:CudaBackend.Bf16ProductsReadWeightsConvertedAtLoad:CudaBackend.AttentionLimitsAreCheckedAtModelLoad'
     echo "=== memcheck exit $?"
     echo "=== racecheck"
     timeout "$(allow 40)" compute-sanitizer --tool racecheck --error-exitcode 99 "$test_gpu" \
