@@ -41,6 +41,21 @@ class LinearWeight {
   int in_;
 };
 
+// Where a backend keeps its rows, and how much of it a run may take (Backend::memory_capacity).
+// The memory plan (engine/memory_plan.h) fits the row cap to it.
+struct MemoryCapacity {
+  std::uint64_t available_bytes = 0;  // for weights and rows; 0: the machine does not say
+  bool holds_host_results = true;     // the per-trajectory results live in the same memory
+  std::uint64_t host_available_bytes = 0;  // else: host memory for the results (0: unknown)
+  std::string where;                  // "host memory", "device memory of NVIDIA H200 (device 0)"
+};
+
+// What an operation's kernel can do, for checks at model load rather than at the first call.
+struct AttentionLimits {
+  int max_seq = 1 << 30;
+  int max_head_dim = 1 << 30;
+};
+
 // Parameters of the GRAM noise step h = u + mu + sigma * eps.
 struct NoiseParams {
   std::uint64_t seed = 0;
@@ -55,6 +70,12 @@ class Backend {
 
   virtual std::string name() const = 0;      // "cpu", "cuda"
   virtual std::string describe() const = 0;  // threads, BLAS or device, for result files
+  // The arithmetic of the matrix products: "fp32" on the CPU, GRAM_CUDA_MATH's choice on CUDA.
+  virtual std::string gemm_math() const { return "fp32"; }
+  // Free memory for a run's rows and weights: available host memory on the CPU, the device's
+  // free memory (less a reserve) on CUDA. Read when a run is planned, before it allocates.
+  virtual MemoryCapacity memory_capacity() const = 0;
+  virtual AttentionLimits attention_limits() const { return {}; }
 
   // --- memory ------------------------------------------------------------------------------
   virtual void* allocate(std::size_t bytes) = 0;
@@ -74,6 +95,12 @@ class Backend {
   // fixed-order GEMM, backend/fixed_order_gemm.h), whatever the batch around it.
   virtual void linear(int rows, const float* x, int x_stride, const LinearWeight& w,
                       const float* bias, float* y) = 0;
+  // Seconds that `products` back-to-back calls of linear(rows, x, w.in(), w, null, y) take,
+  // timed on the device's own clock where it has one (CUDA events around the whole batch, so
+  // that launch gaps between products are not counted as idle host time), else on the host's
+  // clock around the calls and a synchronize. For the GEMM peak (backend/gemm_peak.h).
+  virtual double time_linear(int products, int rows, const float* x, const LinearWeight& w,
+                             float* y);
 
   // --- elementwise -------------------------------------------------------------------------
   // out = a + b (+ c when c is not null); out may alias a.
@@ -99,9 +126,15 @@ class Backend {
   virtual void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
                           const float* sigma_pre, const NoiseRow* row_keys,
                           const NoiseParams& params) = 0;
-  // tokens (rows) = argmax over each row of logits (rows, vocab); ties -> lowest index.
+  // tokens (rows) = argmax over each row of logits (rows, vocab), in the order of
+  // backend/argmax_order.h: ties -> lowest index, NaN below every number (chosen only when the
+  // whole row is NaN, then index 0).
   virtual void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) = 0;
 };
+
+// MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping), or 0 when
+// the machine does not say: the CPU backend's memory capacity.
+std::uint64_t available_host_memory_bytes();
 
 enum class GemmKernel;  // backend/fixed_order_gemm.h
 // The CPU backend with `threads` OpenMP threads (0: every core) and the fixed-order GEMM's
@@ -112,15 +145,21 @@ std::unique_ptr<Backend> make_cpu_backend(int threads, GemmKernel kernel);
 // Arithmetic of the CUDA backend's matrix products; everything else is fp32 in every mode.
 //   fp32: fp32 inputs and accumulation (the default; answers match the CPU backend)
 //   tf32: inputs rounded to TF32 on the tensor cores, fp32 accumulation
-//   bf16: inputs rounded to bf16 on the tensor cores, fp32 accumulation (weights stay fp32 in
-//         memory; cuBLAS converts them per product)
+//   bf16: inputs rounded to bf16 on the tensor cores, fp32 accumulation (the weights are
+//         converted to bf16 once, in prepare_linear; activations per product)
 enum class CudaMath { kFp32, kTf32, kBf16 };
 std::string to_string(CudaMath math);
 // "fp32", "tf32" or "bf16"; a gram::Error naming the choices otherwise.
 CudaMath parse_cuda_math(const std::string& text);
 
+// cuBLAS's compute type and what it does, for result files and the GEMM peak's label:
+// "CUBLAS_COMPUTE_32F_FAST_TF32: TF32 tensor-core inputs, fp32 accumulation".
+std::string describe_cuda_math(CudaMath math);
+
 struct CudaOptions {
-  int device = 0;  // index among the visible devices (CUDA_VISIBLE_DEVICES)
+  // The rank's place among the ranks of its host, which picks the device
+  // (util/device_choice.h); -1: from the launcher's environment.
+  int local_rank = -1;
   CudaMath math = CudaMath::kFp32;
 };
 // The CUDA backend. Defined in kernels/ when the build has GRAM_CUDA, otherwise by
@@ -133,7 +172,8 @@ std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options);
 // kernel from GRAM_CPU_GEMM (portable, avx2 or avx512; the fastest the CPU runs when unset; a
 // speed choice only, since all compute the same bits); describe() names either, so the choice
 // is echoed into every result file.
-std::unique_ptr<Backend> make_backend(const std::string& name, int threads);
+// `local_rank` (the communicator's; -1: the environment's) picks the GPU of a "cuda" backend.
+std::unique_ptr<Backend> make_backend(const std::string& name, int threads, int local_rank = -1);
 
 // Backend memory owned by a scope.
 template <typename T>

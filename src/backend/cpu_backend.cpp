@@ -13,6 +13,7 @@
 #include <sstream>
 #include <vector>
 
+#include "backend/argmax_order.h"
 #include "backend/backend.h"
 #include "backend/fixed_order_gemm.h"
 #include "backend/vector_math.h"
@@ -59,6 +60,9 @@ class CpuBackend final : public Backend {
     return pointer;
   }
   void release(void* pointer) override { std::free(pointer); }
+  MemoryCapacity memory_capacity() const override {
+    return {available_host_memory_bytes(), true, 0, "host memory"};
+  }
   void copy_to_device(void* destination, const void* source, std::size_t bytes) override {
     std::memcpy(destination, source, bytes);
   }
@@ -187,7 +191,7 @@ class CpuBackend final : public Backend {
       const float* values = logits + static_cast<std::size_t>(row) * vocab;
       int best = 0;
       for (int token = 1; token < vocab; ++token) {
-        if (values[token] > values[best]) best = token;
+        if (argmax_prefers(values[token], token, values[best], best)) best = token;
       }
       tokens[row] = best;
     }

@@ -64,23 +64,24 @@ int run_command(const CommandContext& command) {
   if (run.search != "none") return run_search(command, run, model, *task, puzzles, aggregators);
 
   engine::DistributedRun ranks(*command.communicator);
+  auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
   // Fit the run to memory before allocating anything: this rank's trajectories, the row cap
-  // lowered until weights + rows + results fit (results do not depend on the row cap), or one
-  // line with the figures when a single row cannot fit.
+  // lowered until weights + rows (+ results, on the CPU) fit the backend's memory (results do
+  // not depend on the row cap), or one line with the figures when a single row cannot fit.
   const std::uint64_t trajectories = static_cast<std::uint64_t>(puzzles.size()) * run.width;
   const std::uint64_t rows_needed =
       (trajectories + ranks.world_size() - 1) / static_cast<std::uint64_t>(ranks.world_size());
   const int wanted_rows =
       static_cast<int>(std::min<std::uint64_t>(run.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
-  const engine::RowPlan rows = engine::plan_rows(
-      engine::estimate_memory(model.config, rows_needed, 0), wanted_rows, run.memory_limit);
+  const engine::RowPlan rows =
+      engine::plan_rows(engine::estimate_memory(model.config, rows_needed, 0), wanted_rows,
+                        run.memory_limit, backend->memory_capacity());
   if (rows.row_cap < wanted_rows && ranks.is_root()) {
-    std::printf("row_cap %d lowered to %d to fit %s of %s memory (%s needed)\n", wanted_rows,
+    std::printf("row_cap %d lowered to %d to fit %s of %s (%s needed)\n", wanted_rows,
                 rows.row_cap, engine::format_bytes(rows.limit_bytes).c_str(),
-                run.memory_limit != 0 ? "memory_limit" : "available",
-                engine::format_bytes(rows.needed_bytes).c_str());
+                rows.limit_source.c_str(), engine::format_bytes(rows.needed_bytes).c_str());
   }
-  auto backend = backend::make_backend(run.backend, run.threads);
+  ranks.use_device_plane(*backend);
   const auto items = engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
   engine::RecursiveModel recursive(model, *backend, rows.row_cap);
   const model::FlopCounts flops = model::count_flops(model.config);

@@ -46,7 +46,8 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   const int max_rows =
       engine::search_rows_on_rank(ranks, settings, run.row_cap, puzzles.size());
 
-  auto backend = backend::make_backend(run.backend, run.threads);
+  auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
+  ranks.use_device_plane(*backend);
   engine::RecursiveModel recursive(model, *backend, max_rows);
   const model::FlopCounts flops = model::count_flops(model.config);
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);

@@ -41,6 +41,26 @@ RowBufferSizes row_buffer_sizes(const model::ModelConfig& c, std::size_t rows) {
   return sizes;
 }
 
+// A model the backend's kernels cannot run is refused here, at load, with the model and the
+// limit named, rather than by the first attention call of the first step.
+void check_backend_limits(const model::Model& model, const backend::Backend& backend) {
+  const auto& c = model.config;
+  if (c.mixer != model::Mixer::kAttention) return;
+  const backend::AttentionLimits limits = backend.attention_limits();
+  if (c.head_dim() > limits.max_head_dim) {
+    throw Error(model.source + ": head_dim " + std::to_string(c.head_dim()) + " (hidden_size " +
+                std::to_string(c.hidden_size) + " / " + std::to_string(c.num_heads) +
+                " heads) exceeds the " + backend.name() + " backend's attention limit of " +
+                std::to_string(limits.max_head_dim) + "; use more heads or backend=cpu");
+  }
+  if (c.positions() > limits.max_seq) {
+    throw Error(model.source + ": " + std::to_string(c.positions()) +
+                " positions (prefix_len + seq_len) exceed the " + backend.name() +
+                " backend's attention limit of " + std::to_string(limits.max_seq) +
+                "; use backend=cpu");
+  }
+}
+
 }  // namespace
 
 std::uint64_t RecursiveModel::bytes_per_row(const model::ModelConfig& config) {
@@ -55,6 +75,7 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
       max_rows_(max_rows),
       row_size_(static_cast<std::size_t>(model.config.positions()) * model.config.hidden_size) {
   GRAM_ASSERT(max_rows > 0, "max_rows must be positive");
+  check_backend_limits(model, backend_);
   const auto& c = config_;
   const int positions = c.positions();
   const int hidden = c.hidden_size;
@@ -263,9 +284,8 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
   }
 }
 
-void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
-                                           std::span<const backend::NoiseRow> keys,
-                                           std::uint64_t seed, int transition) {
+void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed,
+                                           int transition) {
   const auto& c = config_;
   const int tokens = rows * c.positions();
   const int hidden = c.hidden_size;
@@ -276,8 +296,7 @@ void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
   backend_.silu(static_cast<std::size_t>(tokens) * c.noise.hidden, activation);
   backend_.linear(tokens, activation, c.noise.hidden, *prior_mu_, prior_mu_bias_, mu);
   backend_.linear(tokens, activation, c.noise.hidden, *prior_sigma_, prior_sigma_bias_, sigma_pre);
-  GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
-  backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * rows);
+  GRAM_ASSERT(keys_loaded_ >= rows, "one noise key per row (load_noise_keys)");
   backend::NoiseParams params;
   params.seed = seed;
   params.transition = static_cast<std::uint32_t>(transition);
@@ -287,8 +306,21 @@ void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
                       params);
 }
 
+void RecursiveModel::load_noise_keys(std::span<const backend::NoiseRow> keys) {
+  GRAM_ASSERT(keys.size() <= static_cast<std::size_t>(max_rows_), "more noise keys than rows");
+  keys_loaded_ = static_cast<int>(keys.size());
+  if (!config_.noise.enabled || keys.empty()) return;
+  backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * keys.size());
+}
+
 void RecursiveModel::supervision_step(int rows, std::span<const backend::NoiseRow> keys,
                                       std::uint64_t seed) {
+  GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
+  load_noise_keys(keys.first(rows));
+  supervision_step(rows, seed);
+}
+
+void RecursiveModel::supervision_step(int rows, std::uint64_t seed) {
   GRAM_ASSERT(rows > 0 && rows <= max_rows_, "row count out of range");
   const auto& c = config_;
   const std::size_t count = static_cast<std::size_t>(rows) * row_size_;
@@ -302,7 +334,7 @@ void RecursiveModel::supervision_step(int rows, std::span<const backend::NoiseRo
     backend_.add(count, h, l, nullptr, h);      // u = F_H(h + l)
     apply_network(high_, rows, h);
     if (c.noise.enabled) {
-      apply_prior_and_noise(rows, h, keys, seed, transition);  // h = u + mu + sigma * eps
+      apply_prior_and_noise(rows, h, seed, transition);  // h = u + mu + sigma * eps
     }
   }
 }

@@ -46,8 +46,15 @@ class RecursiveModel {
   // Moves slot `from` into slot `to` (keeps the active rows contiguous at the front).
   void move_row(int from, int to);
 
+  // Uploads the noise keys of slots [0, keys.size()) for the next supervision step: `keys[r]`
+  // identifies slot r's trajectory and step. Apart from the step, so that a step is device work
+  // only (once per step instead of once per transition, and a step could be captured as a CUDA
+  // graph, docs/performance.md).
+  void load_noise_keys(std::span<const backend::NoiseRow> keys);
   // One supervision step (T transitions of K low-level updates and one high-level update) for
-  // slots [0, rows). `keys[r]` identifies slot r's trajectory and step for the noise.
+  // slots [0, rows), drawing the noise of the keys last loaded.
+  void supervision_step(int rows, std::uint64_t seed);
+  // load_noise_keys(keys), then supervision_step(rows, seed).
   void supervision_step(int rows, std::span<const backend::NoiseRow> keys, std::uint64_t seed);
   // Runs the heads on slots [0, rows) and brings their outputs to the host.
   void read_heads(int rows, std::vector<StepOutput>& outputs);
@@ -75,8 +82,7 @@ class RecursiveModel {
 
   // x (rows, P+L, D) = F(x), in place.
   void apply_network(const Network& network, int rows, float* x);
-  void apply_prior_and_noise(int rows, float* u_then_h, std::span<const backend::NoiseRow> keys,
-                             std::uint64_t seed, int transition);
+  void apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed, int transition);
 
   model::ModelConfig config_;
   backend::Backend& backend_;
@@ -122,6 +128,7 @@ class RecursiveModel {
   backend::DeviceArray<float> logits_;       // (rows * (P+L), V)
   backend::DeviceArray<std::int32_t> tokens_;  // (rows * (P+L))
   int head_rows_ = 0;  // rows covered by the last read_heads (its layout of head_out_)
+  int keys_loaded_ = 0;  // slots covered by the last load_noise_keys
 };
 
 }  // namespace gram::engine

@@ -128,6 +128,7 @@ Model load_model(const std::string& path) {
   }
 
   Model model;
+  model.source = path;
   try {
     model.config = ModelConfig::from_json(parsed);
     model.config.validate();

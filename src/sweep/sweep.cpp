@@ -381,7 +381,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       hash_to_hex(fnv1a64(config::result_defining_json(config).dump() + "|" + config.puzzles));
   const std::vector<bool> in_shard = runs_of_shard(plan, plan_models, shard);
 
-  auto backend = backend::make_backend(config.backend, config.threads);
+  auto backend = backend::make_backend(config.backend, config.threads, ranks.local_rank());
+  ranks.use_device_plane(*backend);
+  const backend::MemoryCapacity capacity = backend->memory_capacity();
   std::set<std::string> done;
   std::optional<JsonlWriter> cells;
   SweepSummary summary;
@@ -531,7 +533,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     try {
       const engine::RowPlan fitted = engine::plan_rows(
           engine::estimate_memory(models[planned.model].model.config, rows_needed, planned.depth),
-          wanted, config.memory_limit);
+          wanted, config.memory_limit, capacity);
       row_caps[run] = fitted.row_cap;
       if (fitted.row_cap < wanted && ranks.is_root()) {
         std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(), wanted,
@@ -554,7 +556,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       const engine::RowPlan fitted = engine::plan_rows(
           engine::estimate_memory(models[planned.model].model.config, rows_needed,
                                   planned.settings.depth),
-          wanted, config.memory_limit);
+          wanted, config.memory_limit, capacity);
       // Whole puzzles per batch: the fitted cap rounded down to a multiple of the rows.
       if (fitted.row_cap < rows) {
         throw Error("one puzzle's " + std::to_string(rows) + " search rows do not fit " +

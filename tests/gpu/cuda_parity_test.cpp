@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "common/tiny_model_config.h"
+#include "gpu/require_cuda.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,28 +31,6 @@ namespace gram {
 namespace {
 
 using testing::Variant;
-
-// The CUDA backend in `math`, or the reason there is none (empty backend).
-std::unique_ptr<backend::Backend> cuda_or_reason(backend::CudaMath math, std::string& reason) {
-  backend::CudaOptions options;
-  options.math = math;
-  try {
-    return backend::make_cuda_backend(options);
-  } catch (const Error& error) {
-    const std::string message = error.what();
-    if (message.find("no usable CUDA device") != std::string::npos ||
-        message.find("this build has no CUDA backend") != std::string::npos) {
-      reason = message;
-      return nullptr;
-    }
-    throw;  // a device exists but the backend cannot start: a real failure
-  }
-}
-
-#define REQUIRE_CUDA(backend_variable, math)                                  \
-  std::string skip_reason;                                                   \
-  auto backend_variable = cuda_or_reason((math), skip_reason);               \
-  if (!(backend_variable)) GTEST_SKIP() << skip_reason
 
 std::vector<float> random_values(std::size_t count, std::uint32_t seed, float scale = 1.0f) {
   std::mt19937 generator(seed);
