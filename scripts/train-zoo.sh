@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains the shipped model zoo (models/README.md) with the PyTorch reference, two runs at a time
-# (one thread each), and exports each model into models/. Every run stops at a training-FLOP
+# (one thread each), exports each model into models/, calibrates its halting on the validation
+# split and writes its card from held-out figures measured with the engine. Every run stops at a training-FLOP
 # budget counted over every network application (tools/gram_reference/flops.py), so twins of a
 # task get the same training compute; every choice (the exported EMA checkpoint) is made on a
 # validation split, never on the test set.
@@ -60,13 +61,31 @@ train_one() {
     --workdir "$dir" --output "${output[$name]}" "${resume[@]}" >> "$dir/train.log" 2>&1
 }
 
+# After training: the halting offset chosen on the validation split (tools/calibrate_halting.py),
+# the task's held-out test puzzles shipped in models/data, and the card written from the training
+# record and `gram run` on those puzzles (tools/model_card.py). Skipped when the card is newer.
+finish_one() {
+  local name=$1 dir=$runs/$1 model=${output[$1]}
+  local card=${model%.safetensors}.md data
+  data=models/data/$(basename "${model%.safetensors}" | cut -d- -f1)-test.txt
+  [[ -f $card && $card -nt $model ]] && return
+  cat "$dir"/validation-*.txt > "$dir/validation.txt"
+  cat "$dir"/test-*.txt > "$data"
+  "$python" tools/calibrate_halting.py --model "$model" --puzzles "$dir/validation.txt" \
+    --limit 300 --width 4 --threads 1 >> "$dir/train.log" 2>&1
+  "$python" tools/model_card.py --model "$model" --puzzles "$data" --limit 300 --width 16 \
+    --threads 1 --summary "$dir/summary.json" --output "$card" >> "$dir/train.log" 2>&1
+}
+
+run_one() { train_one "$1" && finish_one "$1"; }
+
 # Twins run side by side, so each pair finishes together.
 zoo=${ZOO:-"s6-gram-small s6-trm-small s9-gram-small s9-trm-small nq8-gram-small nq8-trm-small s9-gram-large s9-trm-large"}
 set -- $zoo
 while (($# > 0)); do
-  train_one "$1" &
+  run_one "$1" &
   first=$!
-  if (($# > 1)); then train_one "$2" & second=$!; wait "$second"; fi
+  if (($# > 1)); then run_one "$2" & second=$!; wait "$second"; fi
   wait "$first"
   shift $(($# > 1 ? 2 : 1))
 done
