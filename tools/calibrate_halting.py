@@ -63,6 +63,21 @@ def with_offset(tensors, metadata, offset, path):
     write_safetensors(path, shifted, metadata)
 
 
+def without_earlier_calibration(tensors, metadata):
+    """The weights as trained: a model calibrated before has its recorded offset added back, so
+    that calibrating twice gives the same file as calibrating once."""
+    earlier = json.loads(metadata.get("gram_training", "{}")).get("halt_calibration")
+    if not earlier:
+        return tensors
+    return {**tensors, "head.q_bias": with_bias_shift(tensors["head.q_bias"], earlier["offset"])}
+
+
+def with_bias_shift(bias, raise_by):
+    shifted = bias.copy()
+    shifted[0] += raise_by
+    return shifted
+
+
 def choose_offset(baseline, measure, offsets, tolerance):
     """The smallest offset whose pass@1 with halting is within `tolerance` points of
     `baseline`'s, trying them in increasing order (each costs a run), else the largest:
@@ -94,6 +109,7 @@ def main(argv=None):
 
     binary = gram_binary(args.gram)
     tensors, metadata = read_safetensors(args.model)
+    tensors = without_earlier_calibration(tensors, metadata)
     args.depth = args.depth or int(json.loads(metadata["gram_config"])["max_steps"])
     baseline = summary(binary, args.model, args, halting=False)
 

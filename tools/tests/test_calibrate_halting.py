@@ -59,6 +59,15 @@ class CalibrateTest(unittest.TestCase):
                                float(before["head.q_bias"][0]) - record["offset"], places=6)
         self.assertEqual(float(after["head.q_bias"][1]), float(before["head.q_bias"][1]))
 
+    def test_a_second_calibration_starts_from_the_trained_bias(self):
+        bias = calibrate_halting.with_bias_shift(__import__("numpy").array([-1.0, 2.0]), 0.0)
+        earlier = {"gram_training": json.dumps({"halt_calibration": {"offset": 3.0}})}
+        restored = calibrate_halting.without_earlier_calibration({"head.q_bias": bias}, earlier)
+        self.assertEqual(list(restored["head.q_bias"]), [2.0, 2.0])
+        self.assertEqual(list(bias), [-1.0, 2.0])
+        untouched = calibrate_halting.without_earlier_calibration({"head.q_bias": bias}, {})
+        self.assertIs(untouched["head.q_bias"], bias)
+
 
 if __name__ == "__main__":
     unittest.main()
