@@ -33,6 +33,7 @@
 #include "gemm_chunks.h"
 #include "noise.h"
 #include "rmsnorm.h"
+#include "sampler.h"
 #include "transpose.h"
 #include "util/device_choice.h"
 #include "util/error.h"
@@ -306,6 +307,14 @@ class CudaBackend final : public Backend {
                   const NoiseParams& params) override {
     kernels::launch_noise_step(rows, positions, hidden, u_then_h, mu, sigma_pre, row_keys, params,
                                stream_);
+  }
+  void inject_noise(int rows, int positions, int hidden, float* x, const NoiseRow* row_keys,
+                    const InjectedNoise& noise) override {
+    kernels::launch_inject_noise(rows, positions, hidden, x, row_keys, noise, stream_);
+  }
+  void dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
+               const DropoutMask& mask) override {
+    kernels::launch_dropout(rows, per_row, x, row_keys, mask, stream_);
   }
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
     kernels::launch_argmax(rows, vocab, logits, tokens, stream_);

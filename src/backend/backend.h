@@ -64,6 +64,30 @@ struct NoiseParams {
   float sigma_max = 0;
 };
 
+// One draw point of a sampler (engine/sampler.h) in a transition: its Philox stream is
+// rng/sampler_stream.h's (seed, the row's identity, transition, site).
+struct SamplerDraw {
+  std::uint64_t seed = 0;
+  std::uint32_t transition = 0;
+  std::uint32_t site = 1;  // 1..rng::kSamplerMaxSite
+};
+
+// x += amplitude * eps, amplitude = scale, or scale * the RMS of x over the position's
+// channels when `relative` (backend/sampler_math.h).
+struct InjectedNoise {
+  SamplerDraw draw;
+  float scale = 0;
+  bool relative = false;
+};
+
+// Inverted dropout: an element whose Philox word is below `drop_below` becomes 0, the others are
+// multiplied by `keep_scale` (backend/sampler_math.h).
+struct DropoutMask {
+  SamplerDraw draw;
+  std::uint32_t drop_below = 0;
+  float keep_scale = 1;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -126,6 +150,14 @@ class Backend {
   virtual void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
                           const float* sigma_pre, const NoiseRow* row_keys,
                           const NoiseParams& params) = 0;
+  // Sampler noise, in place on the (rows, positions, hidden) state: see InjectedNoise. The RMS
+  // of the relative mode is summed over one position's channels in channel order.
+  virtual void inject_noise(int rows, int positions, int hidden, float* x,
+                            const NoiseRow* row_keys, const InjectedNoise& noise) = 0;
+  // Sampler dropout, in place on `rows` trajectories of `per_row` elements each (a row's
+  // elements numbered in its buffer's own layout): see DropoutMask.
+  virtual void dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
+                       const DropoutMask& mask) = 0;
   // tokens (rows) = argmax over each row of logits (rows, vocab), in the order of
   // backend/argmax_order.h: ties -> lowest index, NaN below every number (chosen only when the
   // whole row is NaN, then index 0).

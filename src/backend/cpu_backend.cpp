@@ -16,6 +16,7 @@
 #include "backend/argmax_order.h"
 #include "backend/backend.h"
 #include "backend/fixed_order_gemm.h"
+#include "backend/sampler_math.h"
 #include "backend/vector_math.h"
 #include "util/error.h"
 
@@ -24,6 +25,16 @@ namespace {
 
 inline float silu_of(float x) { return fast_silu(x); }
 inline float softplus_of(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+
+rng::NoiseKey sampler_key(const SamplerDraw& draw, const NoiseRow& row) {
+  rng::NoiseKey key;
+  key.seed = draw.seed;
+  key.puzzle = row.puzzle;
+  key.trajectory = row.trajectory;
+  key.step = row.step;
+  key.transition = draw.transition;
+  return key;
+}
 
 // The CPU form of a prepared weight: the packed panels the fixed-order GEMM reads.
 class CpuLinearWeight final : public LinearWeight {
@@ -181,6 +192,35 @@ class CpuBackend final : public Backend {
               std::min(params.sigma_min + softplus_of(sigma_pre[index]), params.sigma_max);
           u_then_h[index] = u_then_h[index] + mu[index] + sigma * eps[lane];
         }
+      }
+    }
+  }
+
+  // One position per iteration: its RMS is its own loop over its channels (sampler_math.h).
+  void inject_noise(int rows, int positions, int hidden, float* x, const NoiseRow* row_keys,
+                    const InjectedNoise& noise) override {
+    GRAM_ASSERT(positions > 0 && hidden > 0, "inject_noise shapes");
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int row = 0; row < rows; ++row) {
+      for (int position = 0; position < positions; ++position) {
+        const rng::NoiseKey key = sampler_key(noise.draw, row_keys[row]);
+        const std::size_t first = static_cast<std::size_t>(position) * hidden;
+        float* values = x + (static_cast<std::size_t>(row) * positions) * hidden + first;
+        inject_noise_position(values, first, hidden, key, noise.draw.site, noise.scale,
+                              noise.relative);
+      }
+    }
+  }
+
+  void dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
+               const DropoutMask& mask) override {
+    const auto groups = static_cast<std::uint32_t>((per_row + 3) / 4);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int row = 0; row < rows; ++row) {
+      for (std::uint32_t group = 0; group < groups; ++group) {
+        dropout_group(x + static_cast<std::size_t>(row) * per_row, per_row, group,
+                      sampler_key(mask.draw, row_keys[row]), mask.draw.site, mask.drop_below,
+                      mask.keep_scale);
       }
     }
   }

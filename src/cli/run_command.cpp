@@ -16,6 +16,7 @@
 #include "cli/result_file.h"
 #include "cli/run_context_record.h"
 #include "cli/run_search.h"
+#include "cli/sampling_setup.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
 #include "engine/adaptive_run.h"
@@ -51,17 +52,24 @@ int run_command(const CommandContext& command) {
                 ", vocab_size " + std::to_string(model.config.vocab_size) + ") does not fit task " +
                 model.config.task);
   }
+  const SamplingSetup sampling = sampling_setup(run, model);
   std::vector<engine::Aggregator> aggregators;
   for (const auto& name : run.aggregators) {
     aggregators.push_back(engine::parse_aggregator(name));
-    if (engine::needs_value_head(aggregators.back()) && !model.config.has_value_head) {
-      throw Error("aggregator '" + name + "' needs a model with a value head; " + run.model +
-                  " has none");
+    if (engine::needs_value_head(aggregators.back()) && !sampling.has_value_source) {
+      throw Error("aggregator '" + name + "' needs a model with a value head or a verifier; " +
+                  run.model + " has none");
     }
+  }
+  if ((run.adaptive == "verifier" || run.search != "none") && !sampling.has_value_source) {
+    throw Error((run.search != "none" ? "search " + run.search : "adaptive verifier") +
+                " reads value scores; " + run.model + " has no value head (give a verifier)");
   }
   std::vector<tasks::Puzzle> puzzles = task->read_file(run.puzzles);
   if (run.limit > 0 && static_cast<int>(puzzles.size()) > run.limit) puzzles.resize(run.limit);
-  if (run.search != "none") return run_search(command, run, model, *task, puzzles, aggregators);
+  if (run.search != "none") {
+    return run_search(command, run, model, *task, puzzles, aggregators, sampling);
+  }
 
   engine::DistributedRun ranks(*command.communicator);
   auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
@@ -83,15 +91,19 @@ int run_command(const CommandContext& command) {
   }
   ranks.use_device_plane(*backend);
   const auto items = engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
-  engine::RecursiveModel recursive(model, *backend, rows.row_cap);
-  const model::FlopCounts flops = model::count_flops(model.config);
+  engine::RecursiveModel recursive(model, *backend, rows.row_cap, sampling.sampler);
+  sampling.attach(recursive);
+  const model::FlopCounts& flops = sampling.flops;
 
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
   if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
   std::optional<JsonlWriter>& writer = result_file.writer;
   const nlohmann::json context =
-      run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size());
+      run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size(), sampling);
   if (ranks.is_root()) writer->write(context);
+  if (ranks.is_root() && !sampling.verifier_warning.empty()) {
+    std::fprintf(stderr, "gram: warning: %s\n", sampling.verifier_warning.c_str());
+  }
 
   engine::RunSettings settings;
   settings.depth = run.depth;
@@ -99,7 +111,7 @@ int run_command(const CommandContext& command) {
   settings.seed = run.seed;
   engine::Runner runner(recursive, *task, settings);
   engine::RunTotals totals;
-  totals.value_head = model.config.has_value_head;
+  totals.value_head = sampling.has_value_source;
   const auto start = std::chrono::steady_clock::now();
   auto write_puzzle = [&](engine::PuzzleOutcome&& outcome) {
     writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
@@ -115,7 +127,7 @@ int run_command(const CommandContext& command) {
     allocation.probe = run.round;
     allocation.budget = run.budget;
     allocation.cap = run.width;
-    allocation.use_values = model.config.has_value_head;
+    allocation.use_values = sampling.has_value_source;
     engine::run_allocated(ranks, runner, puzzles, allocation, write_puzzle);
   } else {
     engine::AdaptiveSettings adaptive;

@@ -303,6 +303,63 @@ std::string adaptive_section(const ReportTables& tables) {
   return md + "\n(+a -b: puzzles solved only by the policy, only by the uniform cell.)\n\n";
 }
 
+// What a sampler buys a model (most often a deterministic one): its width cells under each
+// setting against the unperturbed model's depth at the same budget, and where it collapses.
+std::string sampler_section(const ReportTables& tables) {
+  if (tables.samplers.rows.empty()) return "";
+  std::string md =
+      "## Samplers: width for a deterministic model\n\nEach sampler setting ran as a model of "
+      "its own (`<model>+noise<scale>`, `<model>+dropout<rate>`; the unperturbed model is "
+      "`none`). A sampler adds no FLOPs, so at each budget the width cell N x S of every setting "
+      "spends what the unperturbed model's depth cell 1 x S' spends (S' = N x S). Per row: "
+      "pass@1, pass@k (k = N), majority, best-of-n (on the verifier's score where a verifier is "
+      "attached, else the value head's), oracle, the answer entropy after step S (bits, across "
+      "the variant's entropy run), the depth cell's accuracy and McNemar width vs depth on the "
+      "comparison's aggregator (p Holm-adjusted over the table), and best-of-n against "
+      "majority on the same trajectories (+a -b: puzzles only best-of-n, only majority "
+      "solved).\n\n";
+  md += table_header({"model", "sampler", "budget", "N x S", "pass@1", "pass@k", "majority",
+                      "best-of-n", "oracle", "entropy (bits)", "depth alone", "width vs depth p",
+                      "best-of-n vs majority"});
+  for (const json& row : tables.samplers.rows) {
+    const std::string sampler =
+        row["sampler"] == "none" ? std::string("none")
+                                 : text(row["sampler"]) + " " + number(row["setting"], "%g");
+    const std::string depth =
+        row["depth_accuracy"].is_null()
+            ? std::string("-")
+            : text(row["depth_width"]) + "x" + text(row["depth_depth"]) + " " +
+                  percent(row["depth_accuracy"]) + " (+" + text(row["only_width"]) + " -" +
+                  text(row["only_depth"]) + ")";
+    const std::string versus =
+        row["best_of_n_p_value"].is_null()
+            ? std::string("-")
+            : "+" + text(row["only_best_of_n"]) + " -" + text(row["only_majority"]) + ", p " +
+                  p_value(row["best_of_n_p_value"]);
+    md += table_row({text(row["model"]) + (row["halting"].get<bool>() ? " (halting)" : ""),
+                     sampler, text(row["budget"]),
+                     text(row["width"]) + "x" + text(row["depth"]), percent(row["pass_at_1"]),
+                     percent(row["pass_at_k"]), percent(row["majority_accuracy"]),
+                     percent(row["best_of_n_accuracy"]), percent(row["oracle_accuracy"]),
+                     row["entropy_bits"].is_null() ? "-" : number(row["entropy_bits"]), depth,
+                     row["p_holm"].is_null() ? "-" : p_value(row["p_holm"]), versus});
+  }
+  md += "\n(+a -b after the depth cell: puzzles solved only by the width cell, only by the depth "
+        "cell.)\n\n";
+  for (const json& row : tables.sampler_collapse.rows) {
+    md += "- " + text(row["model"]) + ", " + text(row["sampler"]) + " (budget " +
+          text(row["budget"]) + ", " + halting_text(row["halting"]) + "): unperturbed pass@1 " +
+          percent(row["unperturbed_pass_at_1"]) + "; " +
+          (row["collapse_setting"].is_null()
+               ? "no collapse up to " + number(row["largest_setting"], "%g") +
+                     " (pass@1 never fell below half of it)"
+               : "collapses at " + number(row["collapse_setting"], "%g") + " (pass@1 " +
+                     percent(row["collapse_pass_at_1"]) + ", below half)") +
+          ".\n";
+  }
+  return md + "\n";
+}
+
 std::string derived_section(const ReportTables& tables) {
   std::string md = "## Derived cells\n\n";
   if (tables.derived.rows.empty()) return md + "No cell was derived: every cell was run.\n\n";
@@ -338,6 +395,7 @@ std::string render_markdown(const MarkdownInputs& inputs) {
   md += latency_section(tables);
   md += entropy_section(tables);
   md += adaptive_section(tables);
+  md += sampler_section(tables);
   md += derived_section(tables);
   md += figures_section(*inputs.figures);
   return md;

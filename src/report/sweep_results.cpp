@@ -121,6 +121,20 @@ ModelInfo read_model(const json& record, const std::string& where) {
   model.training_source = fields.has("training_source") && record["training_source"].is_string()
                               ? record["training_source"].get<std::string>()
                               : "";
+  model.base = fields.has("base") ? fields.string("base") : model.name;
+  if (fields.has("sampler")) {
+    const Fields sampler(fields.object("sampler"), where + ": sampler");
+    model.sampler_kind = sampler.has("kind") ? sampler.string("kind") : "none";
+    if (model.sampler_kind != "none" && model.sampler_kind != "noise" &&
+        model.sampler_kind != "dropout") {
+      sampler.fail("field 'kind' must be none, noise or dropout");
+    }
+    model.sampler_value = sampler.has("value") ? sampler.non_negative("value") : 0.0;
+  }
+  if (fields.has("verifier")) {
+    const Fields verifier(fields.object("verifier"), where + ": verifier");
+    model.verifier = verifier.has("path") ? verifier.string("path") : "";
+  }
   return model;
 }
 

@@ -35,6 +35,13 @@ struct ModelInfo {
   // `training_flops`, when known; `training_source` says which.
   std::optional<double> training_flops;
   std::string training_source;
+  // The sampler setting the sweep ran this model under (`samplers`): the model of `models` it
+  // is a variant of, "none", "noise" or "dropout" and the scale or rate. Records written before
+  // samplers existed read as base = name, kind none.
+  std::string base;
+  std::string sampler_kind = "none";
+  double sampler_value = 0.0;
+  std::string verifier;  // the attached verifier file, or ""
 };
 
 struct Quantiles {

@@ -373,7 +373,8 @@ PairedTest paired_test(const Cell& a, const std::string& a_aggregator, const Cel
 
 std::vector<const Table*> ReportTables::all() const {
   return {&findings, &runs,    &models,  &iso_budget, &iso_budget_mcnemar, &model_comparison,
-          &total_matched, &latency, &entropy, &derived,    &adaptive};
+          &total_matched, &latency, &entropy, &derived,    &adaptive, &samplers,
+          &sampler_collapse};
 }
 
 ReportTables build_tables(const SweepResults& results, const TableOptions& options) {
@@ -385,6 +386,7 @@ ReportTables build_tables(const SweepResults& results, const TableOptions& optio
   build_model_comparison(results, tables);
   build_total_matched(results, tables);
   build_adaptive_table(results, tables);
+  build_sampler_tables(results, tables);
   tables.latency = latency_table(results, options);
   tables.entropy = entropy_table(results);
   tables.derived = derived_table(results);

@@ -53,6 +53,15 @@ class DelegatingBackend : public backend::Backend {
                   const backend::NoiseParams& params) override {
     cpu_->noise_step(rows, positions, hidden, u_then_h, mu, sigma_pre, row_keys, params);
   }
+  void inject_noise(int rows, int positions, int hidden, float* x,
+                    const backend::NoiseRow* row_keys,
+                    const backend::InjectedNoise& noise) override {
+    cpu_->inject_noise(rows, positions, hidden, x, row_keys, noise);
+  }
+  void dropout(int rows, std::size_t per_row, float* x, const backend::NoiseRow* row_keys,
+               const backend::DropoutMask& mask) override {
+    cpu_->dropout(rows, per_row, x, row_keys, mask);
+  }
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
     cpu_->argmax(rows, vocab, logits, tokens);
   }
