@@ -154,7 +154,7 @@ TEST(Report, GramReportCommand) {
   std::string output;
   ASSERT_EQ(run_gram("report " + a + " --output " + temp.file("out") + " --peak-gflops 40", &output), 0)
       << output;
-  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(11 tables"));
+  EXPECT_TRUE(contains(output, "wrote .*/out/report.md \\(13 tables")) << output;
   EXPECT_TRUE(contains(output, "figures skipped: no Python at /nonexistent"));
   const std::string md = read_file(temp.file("out/report.md"));
   EXPECT_TRUE(contains(md, "Peak: 40 GFLOP/s \\(--peak-gflops"));
