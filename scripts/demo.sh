@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The demo: a width-vs-depth sweep at equal per-puzzle budgets on the shipped Sudoku models,
-# over held-out puzzles, then the comparison report (report.md, CSV/JSON tables, figures).
+# over held-out puzzles, then the comparison report (report.md, CSV/JSON tables, figures); then
+# the N-Queens twins' width sweep, where the question is how many completions each finds.
 #
 #   bash scripts/demo.sh [BUILD_DIR]        (make demo does the set-up first)
 set -euo pipefail
@@ -11,7 +12,7 @@ out=results/demo-sweep
 # The shipped models of the demo task that are present (models/README.md lists them); the
 # deterministic one shows by contrast that width buys nothing without noise.
 models=()
-for name in gram-small trm-small gram-large; do
+for name in gram-small trm-small gram-large trm-large; do
   [[ -f models/sudoku6-$name.safetensors ]] && models+=("$name=models/sudoku6-$name.safetensors")
 done
 puzzles=models/data/sudoku6-test.txt
@@ -36,4 +37,14 @@ model_list=$(IFS=,; echo "${models[*]}")
 "$gram" sweep --config configs/sweep-demo.yaml --set "models=$model_list" \
   --set "puzzles=$puzzles" --set "output=$out" "${extra[@]}"
 "$gram" report "$out"
+
+# N-Queens: GRAM against its deterministic twin on coverage (skipped without the shipped files).
+nqueens_out=""
+if [[ -f models/nqueens8-gram-small.safetensors && -f models/nqueens8-trm-small.safetensors \
+      && -f models/data/nqueens8-test.txt ]]; then
+  nqueens_out=results/nqueens-sweep
+  "$gram" sweep --config configs/sweep-nqueens.yaml --set "output=$nqueens_out"
+  "$gram" report "$nqueens_out"
+fi
 echo "report: $out/report/report.md"
+[[ -z $nqueens_out ]] || echo "report: $nqueens_out/report/report.md"
