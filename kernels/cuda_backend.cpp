@@ -171,7 +171,9 @@ class CudaBackend final : public Backend {
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   // --- dense algebra -----------------------------------------------------------------------
-  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) override {
+  // Every use is read in place (the blocks run as their separate operations here).
+  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in,
+                                               WeightUse /*use*/) override {
     GRAM_ASSERT(out > 0 && in > 0, "linear weight shape");
     return std::make_unique<CudaLinearWeight>(w, out, in);
   }
@@ -251,9 +253,8 @@ class CudaBackend final : public Backend {
   std::size_t scratch_size_ = 0;
 };
 
-}  // namespace
-
-std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
+// The backend on `options.device`, or a gram::Error saying why there is none.
+std::unique_ptr<Backend> open_cuda_backend(const CudaOptions& options) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
@@ -281,4 +282,12 @@ std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
   return std::make_unique<CudaBackend>(options.device, options.math);
 }
 
+}  // namespace
 }  // namespace gram::backend
+
+// The plugin's entry point (util/plugin.h), called by make_cuda_backend in
+// src/backend/cuda_plugin.cpp: a backend the caller owns, or a thrown gram::Error.
+extern "C" __attribute__((visibility("default"))) gram::backend::Backend* gram_cuda_backend(
+    const gram::backend::CudaOptions* options) {
+  return gram::backend::open_cuda_backend(*options).release();
+}

@@ -1,13 +1,14 @@
 #include "backend/gemm_peak.h"
 
 #include <cblas.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <functional>
 #include <vector>
+
+#include "backend/thread_pool.h"
 
 namespace gram::backend {
 namespace {
@@ -36,7 +37,7 @@ GemmPeak measure_gemm_peak(Backend& backend, int threads, int n, int repetitions
   DeviceArray<float> y(backend, elements);  // (n, n)
   backend.copy_to_device(x.data(), host.data(), elements * sizeof(float));
   backend.copy_to_device(w.data(), host.data(), elements * sizeof(float));
-  const auto weight = backend.prepare_linear(w.data(), n, n);
+  const auto weight = backend.prepare_linear(w.data(), n, n, WeightUse::kLinear);
 
   GemmPeak peak;
   peak.engine_flops_per_s = best_rate(n, repetitions, [&] {
@@ -50,7 +51,7 @@ GemmPeak measure_gemm_peak(Backend& backend, int threads, int n, int repetitions
                   " on the backend (" + backend.describe() + ")";
     return peak;
   }
-  const int blas_threads = threads > 0 ? threads : omp_get_num_procs();
+  const int blas_threads = threads > 0 ? threads : available_cores();
   openblas_set_num_threads(blas_threads);
   std::vector<float> result(elements);
   peak.flops_per_s = best_rate(n, repetitions, [&] {

@@ -69,7 +69,8 @@ class RecursiveModel {
 
   const float* upload(const model::Model& model, const std::string& name);
   // Uploads a (out, in) matrix and prepares it for backend::linear.
-  Weight upload_linear(const model::Model& model, const std::string& name);
+  Weight upload_linear(const model::Model& model, const std::string& name,
+                       backend::WeightUse use = backend::WeightUse::kLinear);
   Network upload_network(const model::Model& model, const std::string& prefix);
   std::vector<float> embed(std::span<const std::int32_t> input) const;
 
