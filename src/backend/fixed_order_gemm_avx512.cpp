@@ -4,9 +4,9 @@
 // calls them only where CPUID reports AVX-512F.
 //
 // Register blocking: MR rows x NP panels of 16 columns, one zmm accumulator each, at most 24
-// of the 32 registers (8 x 3, 12 x 2 or 24 x 1; with the SwiGLU epilogue 6 x 4 or 12 x 2, two
-// (gate, up) pairs or one); per k, NP loads of w and MR broadcasts of x feed MR x NP fused
-// multiply-adds. Every accumulator lane is one output element's chain
+// of the 32 registers (8 x 3, 6 x 4, 12 x 2 or 24 x 1; with the SwiGLU epilogue 6 x 4 or
+// 12 x 2, two (gate, up) pairs or one); per k, NP loads of w and MR broadcasts of x feed
+// MR x NP fused multiply-adds. Every accumulator lane is one output element's chain
 // acc = fma(x[r][k], w[o][k], acc), k ascending, so the blocking does not change any bit.
 #include <immintrin.h>
 
@@ -104,8 +104,15 @@ GRAM_AVX512 void gemm_unit_avx512(const GemmUnit& unit) {
     if (unit.panel_count - panel == 2) row_blocks<2, 12, true>(unit, 0, unit.rows, panel);
     return;
   }
-  // 24 accumulators: 8 rows x 3 panels, 12 x 2 or 24 x 1.
-  for (; panel + 3 <= unit.panel_count; panel += 3) row_blocks<3, 8>(unit, 0, unit.rows, panel);
+  // 24 accumulators: 8 rows x 3 panels, 6 x 4 (so that four panels, a width of 64, do not
+  // leave one for the broadcast-bound 24 x 1), 12 x 2 or 24 x 1.
+  for (; panel + 3 <= unit.panel_count; panel += 3) {
+    if (unit.panel_count - panel == 4) {
+      row_blocks<4, 6>(unit, 0, unit.rows, panel);
+      return;
+    }
+    row_blocks<3, 8>(unit, 0, unit.rows, panel);
+  }
   if (unit.panel_count - panel == 2) row_blocks<2, 12>(unit, 0, unit.rows, panel);
   if (unit.panel_count - panel == 1) row_blocks<1, 24>(unit, 0, unit.rows, panel);
 }
