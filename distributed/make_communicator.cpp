@@ -3,6 +3,7 @@
 #include <string>
 
 #include "distributed/communicator.h"
+#include "distributed/nccl_communicator.h"
 #include "util/error.h"
 
 namespace gram::dist {
@@ -41,10 +42,15 @@ std::unique_ptr<Communicator> make_communicator(int* argc, char*** argv) {
   if (!launch.wants_mpi) return make_single_process_communicator();
   if (!mpi_available()) {
     if (launch.expected_size <= 1) return make_single_process_communicator();
+    // srun without an MPI plugin: a GPU build without MPI forms its ranks with NCCL alone.
+    if (launch.launcher == "slurm" && nccl_available()) {
+      return make_file_bootstrapped_communicator();
+    }
     throw Error("started by " + launch.launcher + " as one of " +
                 std::to_string(launch.expected_size) +
-                " ranks, but this build has no MPI (configure with -DGRAM_MPI=ON); every rank "
-                "would run the whole job");
+                " ranks, but this build has no MPI (configure with -DGRAM_MPI=ON" +
+                (launch.launcher == "slurm" ? std::string(", or -DGRAM_NCCL=ON for GPUs") : "") +
+                "); every rank would run the whole job");
   }
   auto communicator = make_mpi_communicator(argc, argv);
   if (launch.expected_size > 0 && communicator->size() != launch.expected_size) {

@@ -1,49 +1,43 @@
 #pragma once
-// Collectives on device buffers (NCCL), bootstrapped through the host communicator.
+// NCCL as a Communicator: gather to rank 0, broadcast, barrier and abort over device buffers on
+// the rank's GPU, on a stream of its own; each collective is followed by an event that the host
+// polls. Every wait (the non-blocking ncclCommInitRankConfig and each collective) has a
+// deadline (deadline.h) and checks ncclCommGetAsyncError while it waits: a peer that died or
+// hangs makes this rank abort the communicator (ncclCommAbort, never ncclCommDestroy after a
+// failure) and throw one gram::Error naming the rank, instead of blocking forever.
 //
-// The engine's distributed runs need none of this: ranks split work by (puzzle, trajectory)
-// and exchange only finished results, on the host. It is the seam for work that splits one
-// step across GPUs (tensor or sequence parallel forward passes). Compiled only when the build
-// has GRAM_NCCL and GRAM_CUDA; nothing outside distributed/ includes this header yet.
-//
-// Construction picks this rank's device as local rank modulo the visible devices, lets rank 0
-// draw the NCCL unique id and broadcasts it with the host communicator (MPI_Bcast under MPI),
-// then calls ncclCommInitRank. Every wait polls ncclCommGetAsyncError, so a peer that fails or
-// dies makes this rank abort its communicator and throw gram::Error instead of hanging.
-#include <cstddef>
+// Compiled only with GRAM_NCCL (and GRAM_CUDA); nccl_unavailable.cpp stands in otherwise. The
+// NCCL and CUDA types stay in nccl_communicator.cpp: nothing outside distributed/ includes
+// them, and this header builds without CUDA.
+#include <functional>
 #include <memory>
+#include <string>
 
 #include "distributed/communicator.h"
 
-struct CUstream_st;  // cudaStream_t without including the CUDA headers here
-
 namespace gram::dist {
 
-class NcclCommunicator {
- public:
-  using Stream = CUstream_st*;
-
-  explicit NcclCommunicator(Communicator& host);
-  ~NcclCommunicator();
-  NcclCommunicator(const NcclCommunicator&) = delete;
-  NcclCommunicator& operator=(const NcclCommunicator&) = delete;
-
-  int device() const { return device_; }
-
-  // In place: every rank ends with the element-wise sum. `data` (count) on this rank's device.
-  void all_reduce_sum(float* data, std::size_t count, Stream stream);
-  // `bytes` from `root`'s buffer into every rank's.
-  void broadcast(void* data, std::size_t bytes, int root, Stream stream);
-  // Rank r's `bytes_per_rank` land at receive + r * bytes_per_rank on every rank.
-  void all_gather(const void* send, void* receive, std::size_t bytes_per_rank, Stream stream);
-  // Waits for `stream`, checking the communicator's asynchronous error while it waits.
-  void synchronize(Stream stream);
-
- private:
-  struct State;
-  Communicator& host_;
-  int device_ = 0;
-  std::unique_ptr<State> state_;
+struct NcclSetup {
+  int rank = 0;
+  int size = 1;
+  int local_rank = 0;  // picks the device (util/device_choice.h)
+  std::string local_rank_source = "communicator";
+  std::string host;
+  // Called on every rank with rank 0's ncclUniqueId bytes (empty elsewhere); returns rank 0's.
+  std::function<std::string(const std::string&)> exchange_id;
+  // Called on rank 0 once every rank has joined (the file bootstrap removes its file).
+  std::function<void()> joined;
+  // The launch communicator when there is one: its abort ends every rank of the job.
+  Communicator* launch = nullptr;
+  double timeout_seconds = 1800.0;
 };
+
+// Throws gram::Error when the build has no NCCL, no device is visible, or the communicator
+// cannot be formed within the deadline.
+std::unique_ptr<Communicator> make_nccl_communicator(NcclSetup setup);
+
+// For srun without an MPI plugin, in a build without MPI: rank, size and local rank from
+// Slurm's environment, the id through a shared file (nccl_bootstrap.h).
+std::unique_ptr<Communicator> make_file_bootstrapped_communicator();
 
 }  // namespace gram::dist

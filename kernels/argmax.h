@@ -1,6 +1,7 @@
 #pragma once
-// Greedy decoding: tokens (rows) = argmax over each row of logits (rows, vocab), ties to the
-// lowest index (the CPU backend's rule). Host declarations only; device pointers.
+// Greedy decoding: tokens (rows) = argmax over each row of logits (rows, vocab) in the order of
+// src/backend/argmax_order.h (ties to the lowest index, NaN below every number), the CPU
+// backend's rule. Host declarations only; device pointers.
 #include <cuda_runtime.h>
 
 #include <cstdint>

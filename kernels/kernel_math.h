@@ -8,6 +8,7 @@
 // dot products, softmax totals) differs between the backends.
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 
 #include "rng/philox_noise.h"  // GRAM_HOST_DEVICE, rng::normal4
 
@@ -33,6 +34,28 @@ GRAM_HOST_DEVICE inline float noise_sigma(float sigma_pre, float sigma_min, floa
 GRAM_HOST_DEVICE inline float noise_element(float u, float mu, float sigma_pre, float eps,
                                             float sigma_min, float sigma_max) {
   return u + mu + noise_sigma(sigma_pre, sigma_min, sigma_max) * eps;
+}
+
+// The bf16 bits of x, rounded to nearest with ties to even (the rounding of the tensor cores'
+// inputs and of __float2bfloat16_rn); NaN stays a quiet NaN of the same sign, infinities stay
+// infinite. Bit arithmetic rather than the cuda_bf16.h intrinsics, so that the host test checks
+// the conversion the bf16 products read.
+GRAM_HOST_DEVICE inline std::uint16_t bf16_bits(float x) {
+  std::uint32_t bits = 0;
+  memcpy(&bits, &x, sizeof bits);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return static_cast<std::uint16_t>((bits >> 16) | 0x40u);
+  const std::uint32_t lower = bits & 0xffffu;
+  std::uint32_t upper = bits >> 16;
+  if (lower > 0x8000u || (lower == 0x8000u && (upper & 1u) != 0)) ++upper;  // may carry to inf
+  return static_cast<std::uint16_t>(upper);
+}
+
+// The float a bf16 pattern stands for (exact).
+GRAM_HOST_DEVICE inline float bf16_value(std::uint16_t bits) {
+  const std::uint32_t widened = static_cast<std::uint32_t>(bits) << 16;
+  float value = 0.0f;
+  memcpy(&value, &widened, sizeof value);
+  return value;
 }
 
 // The Philox key of one row's transition (docs/model-format.md, "Noise").

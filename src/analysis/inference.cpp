@@ -6,6 +6,7 @@
 #include <string>
 
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 
 #include "util/error.h"
 
@@ -61,6 +62,22 @@ std::vector<double> holm_adjust(std::span<const double> p_values) {
     adjusted[order[rank]] = running;
   }
   return adjusted;
+}
+
+Interval mean_interval(std::span<const double> values, double low_bound, double high_bound,
+                       double confidence) {
+  if (values.empty()) throw Error("mean interval: no values");
+  const double n = static_cast<double>(values.size());
+  if (values.size() == 1) return {low_bound, high_bound};
+  double mean = 0.0;
+  for (double value : values) mean += value;
+  mean /= n;
+  double squares = 0.0;
+  for (double value : values) squares += (value - mean) * (value - mean);
+  const double standard_error = std::sqrt(squares / (n - 1.0) / n);
+  const boost::math::students_t t(n - 1.0);
+  const double half = boost::math::quantile(t, 0.5 + confidence / 2.0) * standard_error;
+  return {std::max(low_bound, mean - half), std::min(high_bound, mean + half)};
 }
 
 Interval wilson_interval_real(double rate, double trials, double confidence) {

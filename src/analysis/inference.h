@@ -45,6 +45,12 @@ struct ClusteredRate {
 ClusteredRate clustered_rate(std::span<const std::int64_t> correct,
                              std::span<const std::int64_t> trials, double confidence = 0.95);
 
+// The mean of per-puzzle values (each puzzle one independent draw, e.g. its coverage@k) with
+// Student's t interval over puzzles, clipped to [low_bound, high_bound]. One value gives the
+// whole range; an empty sample throws.
+Interval mean_interval(std::span<const double> values, double low_bound, double high_bound,
+                       double confidence = 0.95);
+
 // The Wilson interval with a real-valued trial count (what clustered_rate needs).
 Interval wilson_interval_real(double rate, double trials, double confidence = 0.95);
 

@@ -48,6 +48,19 @@ Interval wilson_interval(std::int64_t successes, std::int64_t trials, double con
           successes == trials ? 1.0 : std::min(1.0, centre + half)};
 }
 
+double auroc(std::span<const double> positive, std::span<const double> negative) {
+  if (positive.empty() || negative.empty()) {
+    throw Error("AUROC needs samples of both classes, got " + std::to_string(positive.size()) +
+                " positive and " + std::to_string(negative.size()) + " negative");
+  }
+  // Pairwise, exact: the sample sizes are one puzzle's trajectories.
+  double wins = 0.0;
+  for (double p : positive) {
+    for (double n : negative) wins += p > n ? 1.0 : (p == n ? 0.5 : 0.0);
+  }
+  return wins / (static_cast<double>(positive.size()) * static_cast<double>(negative.size()));
+}
+
 McNemarResult mcnemar(std::span<const bool> a_correct, std::span<const bool> b_correct) {
   if (a_correct.size() != b_correct.size()) {
     throw Error("McNemar's test needs the same puzzles on both sides, got " +

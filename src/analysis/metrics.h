@@ -32,6 +32,12 @@ struct McNemarResult {
 };
 McNemarResult mcnemar(std::span<const bool> a_correct, std::span<const bool> b_correct);
 
+// Area under the ROC curve of a score separating `positive` from `negative` samples: the chance
+// that a random positive scores above a random negative, ties counting half. A verifier is
+// judged by this within one puzzle (its right against its wrong trajectories), since that is
+// the choice best-of-n makes. Throws gram::Error when either side is empty.
+double auroc(std::span<const double> positive, std::span<const double> negative);
+
 // Shannon entropy in bits of the empirical distribution of `answers` (hashes); 0 when empty.
 double answer_entropy_bits(std::span<const std::uint64_t> answers);
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "backend/argmax_order.h"
 #include "backend/elementwise_kernels.h"
 #include "util/error.h"
 
@@ -181,7 +182,7 @@ void CpuBackend::argmax(int rows, int vocab, const float* logits, std::int32_t* 
       const float* values = logits + static_cast<std::size_t>(row) * vocab;
       int best = 0;
       for (int token = 1; token < vocab; ++token) {
-        if (values[token] > values[best]) best = token;
+        if (argmax_prefers(values[token], token, values[best], best)) best = token;
       }
       tokens[row] = best;
     }

@@ -19,6 +19,7 @@
 #include "backend/fixed_order_gemm.h"
 #include "backend/sequence_gemm.h"
 #include "backend/thread_pool.h"
+#include "rng/philox_noise.h"
 
 namespace gram::backend {
 
@@ -58,6 +59,9 @@ class CpuBackend final : public Backend {
   void copy_to_host(void* destination, const void* source, std::size_t bytes) override;
   void copy_on_device(void* destination, const void* source, std::size_t bytes) override;
   void synchronize() override {}
+  MemoryCapacity memory_capacity() const override {
+    return {available_host_memory_bytes(), true, 0, "host memory"};
+  }
 
   std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in,
                                                WeightUse use) override;
@@ -72,15 +76,21 @@ class CpuBackend final : public Backend {
   void transpose(int batch, int rows, int cols, const float* in, float* out) override;
 
   void swiglu_block(int tokens, float* x, const LinearWeight& gate_up, const LinearWeight& down,
-                    float eps, const BlockWorkspace& workspace) override;
+                    float eps, const BlockWorkspace& workspace,
+                    const BlockDropout* dropout) override;
   void mlp_t_block(int rows, int positions, int hidden, float* x, const LinearWeight& gate_up,
-                   const LinearWeight& down, float eps, const BlockWorkspace& workspace) override;
+                   const LinearWeight& down, float eps, const BlockWorkspace& workspace,
+                   const BlockDropout* dropout) override;
 
   void attention(int batch, int seq, int heads, int head_dim, const float* qkv,
                  const float* rope_cos, const float* rope_sin, float* out) override;
   void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
                   const float* sigma_pre, const NoiseRow* row_keys,
                   const NoiseParams& params) override;
+  void inject_noise(int rows, int positions, int hidden, float* x, const NoiseRow* row_keys,
+                    const InjectedNoise& noise) override;
+  void dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
+               const DropoutMask& mask) override;
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override;
 
  private:
@@ -91,6 +101,9 @@ class CpuBackend final : public Backend {
   ThreadPool pool_;
   std::vector<ThreadScratch> scratch_;  // one per thread of pool_
 };
+
+// The Philox key of a sampler's draw on one trajectory (rng/sampler_stream.h).
+rng::NoiseKey sampler_key(const SamplerDraw& draw, const NoiseRow& row);
 
 // x = rmsnorm(x + residual) over each of `rows` rows of `width`: the sum of squares runs left
 // to right over the row, as the unfused operation has always summed it.

@@ -1,9 +1,12 @@
 // The CPU backend's GRAM noise step (noise_kernels.h): rows spread over the threads, each row
-// through the kernel of the backend's instruction set, or the portable one.
+// through the kernel of the backend's instruction set, or the portable one. Also the samplers'
+// injected noise and dropout (sampler_math.h), the functions the CUDA kernels run.
 #include <algorithm>
 
 #include "backend/cpu_backend.h"
 #include "backend/noise_kernels.h"
+#include "backend/sampler_math.h"
+#include "util/error.h"
 
 namespace gram::backend {
 namespace noise_detail {
@@ -48,6 +51,48 @@ void CpuBackend::noise_step(int rows, int positions, int hidden, float* u_then_h
       args.sigma_min = params.sigma_min;
       args.sigma_max = params.sigma_max;
       kernel(args);
+    }
+  });
+}
+
+rng::NoiseKey sampler_key(const SamplerDraw& draw, const NoiseRow& row) {
+  rng::NoiseKey key;
+  key.seed = draw.seed;
+  key.puzzle = row.puzzle;
+  key.trajectory = row.trajectory;
+  key.step = row.step;
+  key.transition = draw.transition;
+  return key;
+}
+
+// One position at a time: its RMS is its own loop over its channels (sampler_math.h).
+void CpuBackend::inject_noise(int rows, int positions, int hidden, float* x,
+                              const NoiseRow* row_keys, const InjectedNoise& noise) {
+  GRAM_ASSERT(positions > 0 && hidden > 0, "inject_noise shapes");
+  const std::size_t per_row = static_cast<std::size_t>(positions) * hidden;
+  parallel_rows(pool_, rows, per_row, [&](int first, int last) {
+    for (int row = first; row < last; ++row) {
+      const rng::NoiseKey key = sampler_key(noise.draw, row_keys[row]);
+      for (int position = 0; position < positions; ++position) {
+        const std::size_t element = static_cast<std::size_t>(position) * hidden;
+        inject_noise_position(x + static_cast<std::size_t>(row) * per_row + element, element,
+                              hidden, key, noise.draw.site, noise.scale, noise.relative);
+      }
+    }
+  });
+}
+
+void CpuBackend::dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
+                         const DropoutMask& mask) {
+  const auto groups = static_cast<std::uint32_t>((per_row + 3) / 4);
+  parallel_rows(pool_, rows, per_row, [&](int first, int last) {
+    for (int row = first; row < last; ++row) {
+      const rng::NoiseKey key = sampler_key(mask.draw, row_keys[row]);
+      float* values = x + static_cast<std::size_t>(row) * per_row;
+      for (std::uint32_t group = 0; group < groups; ++group) {
+        dropout_group(values, per_row, group, key, mask.draw.site, mask.drop_below,
+                      mask.keep_scale);
+      }
     }
   });
 }

@@ -16,6 +16,17 @@ std::string to_string(CudaMath math) {
   return "unknown";
 }
 
+std::string describe_cuda_math(CudaMath math) {
+  switch (math) {
+    case CudaMath::kFp32: return "CUBLAS_COMPUTE_32F: fp32 inputs and accumulation";
+    case CudaMath::kTf32:
+      return "CUBLAS_COMPUTE_32F_FAST_TF32: TF32 tensor-core inputs, fp32 accumulation";
+    case CudaMath::kBf16:
+      return "bf16 operands (weights converted at load), CUBLAS_COMPUTE_32F accumulation";
+  }
+  return "unknown";
+}
+
 CudaMath parse_cuda_math(const std::string& text) {
   if (text == "fp32") return CudaMath::kFp32;
   if (text == "tf32") return CudaMath::kTf32;

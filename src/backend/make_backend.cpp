@@ -6,7 +6,7 @@
 
 namespace gram::backend {
 
-std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
+std::unique_ptr<Backend> make_backend(const std::string& name, int threads, int local_rank) {
   if (name == "cpu") {
     const char* kernel = std::getenv("GRAM_CPU_GEMM");
     if (kernel == nullptr || *kernel == '\0') return make_cpu_backend(threads);
@@ -14,6 +14,7 @@ std::unique_ptr<Backend> make_backend(const std::string& name, int threads) {
   }
   if (name == "cuda") {
     CudaOptions options;
+    options.local_rank = local_rank;
     if (const char* math = std::getenv("GRAM_CUDA_MATH"); math != nullptr && *math != '\0') {
       options.math = parse_cuda_math(math);
     }

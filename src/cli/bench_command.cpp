@@ -44,7 +44,8 @@ int bench_command(const CommandContext& command) {
     if (static_cast<int>(puzzles.size()) > bench.puzzle_count) puzzles.resize(bench.puzzle_count);
   }
 
-  auto backend = backend::make_backend(bench.backend, bench.threads);
+  auto backend =
+      backend::make_backend(bench.backend, bench.threads, command.communicator->local_rank());
   auto reference = backend::make_cpu_backend(bench.threads);
   backend::GemmPeak peak;
   if (bench.peak_gflops == "measured") {
@@ -61,7 +62,7 @@ int bench_command(const CommandContext& command) {
     }
   }
   throughput::BenchSettings settings{bench.warmup, bench.repetitions, bench.seed,
-                                     peak.flops_per_s};
+                                     peak.flops_per_s, bench.verify};
   const auto rows =
       throughput::run_throughput_bench(model, *task, puzzles, *backend, *reference, cases, settings);
 

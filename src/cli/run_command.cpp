@@ -16,6 +16,7 @@
 #include "cli/result_file.h"
 #include "cli/run_context_record.h"
 #include "cli/run_search.h"
+#include "cli/sampling_setup.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
 #include "engine/adaptive_run.h"
@@ -51,46 +52,58 @@ int run_command(const CommandContext& command) {
                 ", vocab_size " + std::to_string(model.config.vocab_size) + ") does not fit task " +
                 model.config.task);
   }
+  const SamplingSetup sampling = sampling_setup(run, model);
   std::vector<engine::Aggregator> aggregators;
   for (const auto& name : run.aggregators) {
     aggregators.push_back(engine::parse_aggregator(name));
-    if (engine::needs_value_head(aggregators.back()) && !model.config.has_value_head) {
-      throw Error("aggregator '" + name + "' needs a model with a value head; " + run.model +
-                  " has none");
+    if (engine::needs_value_head(aggregators.back()) && !sampling.has_value_source) {
+      throw Error("aggregator '" + name + "' needs a model with a value head or a verifier; " +
+                  run.model + " has none");
     }
+  }
+  if ((run.adaptive == "verifier" || run.search != "none") && !sampling.has_value_source) {
+    throw Error((run.search != "none" ? "search " + run.search : "adaptive verifier") +
+                " reads value scores; " + run.model + " has no value head (give a verifier)");
   }
   std::vector<tasks::Puzzle> puzzles = task->read_file(run.puzzles);
   if (run.limit > 0 && static_cast<int>(puzzles.size()) > run.limit) puzzles.resize(run.limit);
-  if (run.search != "none") return run_search(command, run, model, *task, puzzles, aggregators);
+  if (run.search != "none") {
+    return run_search(command, run, model, *task, puzzles, aggregators, sampling);
+  }
 
   engine::DistributedRun ranks(*command.communicator);
+  auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
   // Fit the run to memory before allocating anything: this rank's trajectories, the row cap
-  // lowered until weights + rows + results fit (results do not depend on the row cap), or one
-  // line with the figures when a single row cannot fit.
+  // lowered until weights + rows (+ results, on the CPU) fit the backend's memory (results do
+  // not depend on the row cap), or one line with the figures when a single row cannot fit.
   const std::uint64_t trajectories = static_cast<std::uint64_t>(puzzles.size()) * run.width;
   const std::uint64_t rows_needed =
       (trajectories + ranks.world_size() - 1) / static_cast<std::uint64_t>(ranks.world_size());
   const int wanted_rows =
       static_cast<int>(std::min<std::uint64_t>(run.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
-  const engine::RowPlan rows = engine::plan_rows(
-      engine::estimate_memory(model.config, rows_needed, 0), wanted_rows, run.memory_limit);
+  const engine::RowPlan rows =
+      engine::plan_rows(engine::estimate_memory(model.config, rows_needed, 0), wanted_rows,
+                        run.memory_limit, backend->memory_capacity());
   if (rows.row_cap < wanted_rows && ranks.is_root()) {
-    std::printf("row_cap %d lowered to %d to fit %s of %s memory (%s needed)\n", wanted_rows,
+    std::printf("row_cap %d lowered to %d to fit %s of %s (%s needed)\n", wanted_rows,
                 rows.row_cap, engine::format_bytes(rows.limit_bytes).c_str(),
-                run.memory_limit != 0 ? "memory_limit" : "available",
-                engine::format_bytes(rows.needed_bytes).c_str());
+                rows.limit_source.c_str(), engine::format_bytes(rows.needed_bytes).c_str());
   }
-  auto backend = backend::make_backend(run.backend, run.threads);
+  ranks.use_device_plane(*backend);
   const auto items = engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), run.width);
-  engine::RecursiveModel recursive(model, *backend, rows.row_cap);
-  const model::FlopCounts flops = model::count_flops(model.config);
+  engine::RecursiveModel recursive(model, *backend, rows.row_cap, sampling.sampler);
+  sampling.attach(recursive);
+  const model::FlopCounts& flops = sampling.flops;
 
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
   if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
   std::optional<JsonlWriter>& writer = result_file.writer;
   const nlohmann::json context =
-      run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size());
+      run_context_record(argc, argv, run, model, *backend, *task, ranks.world_size(), sampling);
   if (ranks.is_root()) writer->write(context);
+  if (ranks.is_root() && !sampling.verifier_warning.empty()) {
+    std::fprintf(stderr, "gram: warning: %s\n", sampling.verifier_warning.c_str());
+  }
 
   engine::RunSettings settings;
   settings.depth = run.depth;
@@ -98,6 +111,7 @@ int run_command(const CommandContext& command) {
   settings.seed = run.seed;
   engine::Runner runner(recursive, *task, settings);
   engine::RunTotals totals;
+  totals.value_head = sampling.has_value_source;
   const auto start = std::chrono::steady_clock::now();
   auto write_puzzle = [&](engine::PuzzleOutcome&& outcome) {
     writer->write(engine::puzzle_record(*task, puzzles[outcome.puzzle], outcome, aggregators,
@@ -113,7 +127,7 @@ int run_command(const CommandContext& command) {
     allocation.probe = run.round;
     allocation.budget = run.budget;
     allocation.cap = run.width;
-    allocation.use_values = model.config.has_value_head;
+    allocation.use_values = sampling.has_value_source;
     engine::run_allocated(ranks, runner, puzzles, allocation, write_puzzle);
   } else {
     engine::AdaptiveSettings adaptive;

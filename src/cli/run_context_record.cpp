@@ -7,8 +7,9 @@ namespace gram::cli {
 
 nlohmann::json run_context_record(int argc, char** argv, const config::RunConfig& run,
                                   const model::Model& model, const backend::Backend& backend,
-                                  const tasks::Task& task, int world_size) {
-  const model::FlopCounts flops = model::count_flops(model.config);
+                                  const tasks::Task& task, int world_size,
+                                  const SamplingSetup& sampling) {
+  const model::FlopCounts& flops = sampling.flops;
   nlohmann::json context = to_json(capture_run_context(argc, argv));
   context["type"] = "context";
   context["world_size"] = world_size;
@@ -20,6 +21,7 @@ nlohmann::json run_context_record(int argc, char** argv, const config::RunConfig
                       {"flops_per_step", flops.per_step}};
   context["backend"] = backend.describe();
   context["task"] = task.spec().to_string();
+  context.update(sampling.to_json(run.verifier));
   return context;
 }
 

@@ -22,14 +22,11 @@ namespace gram::cli {
 int run_search(const CommandContext& command, const config::RunConfig& run,
                const model::Model& model, const tasks::Task& task,
                const std::vector<tasks::Puzzle>& puzzles,
-               std::span<const engine::Aggregator> aggregators) {
-  if (!model.config.noise.enabled) {
+               std::span<const engine::Aggregator> aggregators, const SamplingSetup& sampling) {
+  if (!model.config.noise.enabled && !sampling.sampler.active()) {
     throw Error("search " + run.search + " needs a stochastic model: " + run.model +
-                " is deterministic, so every row would follow the same trajectory");
-  }
-  if (!model.config.has_value_head) {
-    throw Error("search " + run.search + " is guided by the value head; " + run.model +
-                " has none");
+                " is deterministic, so every row would follow the same trajectory (give it a "
+                "sampler: noise_scale or dropout_rate)");
   }
   engine::SearchSettings settings;
   settings.kind = engine::parse_search_kind(run.search);
@@ -46,14 +43,16 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   const int max_rows =
       engine::search_rows_on_rank(ranks, settings, run.row_cap, puzzles.size());
 
-  auto backend = backend::make_backend(run.backend, run.threads);
-  engine::RecursiveModel recursive(model, *backend, max_rows);
-  const model::FlopCounts flops = model::count_flops(model.config);
+  auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
+  ranks.use_device_plane(*backend);
+  engine::RecursiveModel recursive(model, *backend, max_rows, sampling.sampler);
+  sampling.attach(recursive);
+  const model::FlopCounts& flops = sampling.flops;
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
   if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
   std::optional<JsonlWriter>& writer = result_file.writer;
   const nlohmann::json context = run_context_record(command.argc, command.argv, run, model,
-                                                    *backend, task, ranks.world_size());
+                                                    *backend, task, ranks.world_size(), sampling);
   if (ranks.is_root()) writer->write(context);
 
   engine::RunTotals totals;

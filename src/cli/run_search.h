@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "cli/sampling_setup.h"
 #include "config/run_config.h"
 #include "engine/aggregate.h"
 #include "model/weights.h"
@@ -18,6 +19,6 @@ namespace gram::cli {
 int run_search(const CommandContext& command, const config::RunConfig& run,
                const model::Model& model, const tasks::Task& task,
                const std::vector<tasks::Puzzle>& puzzles,
-               std::span<const engine::Aggregator> aggregators);
+               std::span<const engine::Aggregator> aggregators, const SamplingSetup& sampling);
 
 }  // namespace gram::cli

@@ -19,6 +19,7 @@ struct BenchConfig {
   int puzzle_count = 4;                       // puzzles per batch (rows = puzzles x width)
   int warmup = 1;                             // untimed repetitions first
   int repetitions = 5;                        // timed repetitions; median and spread reported
+  int verify = 0;                             // trajectories checked against the CPU (0: all)
   int threads = 0;
   std::uint64_t seed = 0;
   std::string peak_gflops = "measured";       // "measured" (backend GEMM) or a number

@@ -1,6 +1,8 @@
 // Loading, overriding, checking and echoing a RunConfig, all through run_config_fields().
 #include "config/run_config.h"
 
+#include "config/sampler_fields.h"
+
 #include <set>
 
 namespace gram::config {
@@ -52,6 +54,11 @@ void validate(const RunConfig& config) {
                   std::to_string(config.ess_threshold) + ")");
     }
   }
+  if (config.dropout_rate >= 1.0) {
+    throw Error("config: 'dropout_rate' must be below 1 (got " +
+                find_field("dropout_rate")->get(config) + ")");
+  }
+  check_sampler_sites(config);
   if (config.aggregators.empty()) {
     throw Error("config: 'aggregators' must name at least one aggregator");
   }

@@ -53,6 +53,17 @@ struct RunConfig {
   // Difficulty-aware allocation (engine/allocation.h): mean trajectories per puzzle over the
   // puzzle set, the first round included; `width` caps each puzzle.
   double budget = 8.0;
+  // Samplers (engine/sampler.h): width for a deterministic model. 0 turns each off.
+  double noise_scale = 0.0;          // injected Gaussian noise on the latent state
+  std::string noise_mode = "absolute";
+  std::vector<std::string> noise_at = {"h"};
+  double dropout_rate = 0.0;         // MC dropout at inference
+  std::vector<std::string> dropout_at = {"h", "l"};
+  std::vector<std::string> dropout_sites = {"mixer", "ffn"};
+  std::vector<int> dropout_layers;   // empty: every layer
+  // A verifier file (docs/model-format.md, "Verifier files"): its score replaces the model's
+  // value head everywhere a value is read (best-of-n, weighted vote, stopping, searches).
+  std::string verifier;
 };
 
 // One row of the table (config_table.h).

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/run_config.h"
+#include "config/sampler_fields.h"
 #include "util/error.h"
 
 namespace gram::config {
@@ -16,9 +17,11 @@ const std::vector<std::string>& known_aggregators() {
   return names;
 }
 
-const std::vector<FieldSpec>& run_config_fields() {
-  // Same order as the members of RunConfig (a test holds the two together).
-  static const std::vector<FieldSpec> fields = {
+namespace {
+
+// Same order as the members of RunConfig (a test holds the two together).
+std::vector<FieldSpec> make_run_config_fields() {
+  std::vector<FieldSpec> rows = {
       string_field<RunConfig>("model", &RunConfig::model, "safetensors checkpoint to load", true),
       string_field<RunConfig>("puzzles", &RunConfig::puzzles,
                    "puzzle file (its format is chosen by the model's task)", true),
@@ -71,6 +74,26 @@ const std::vector<FieldSpec>& run_config_fields() {
                               "adaptive allocate: mean trajectories per puzzle, the first "
                               "round (`round` each) included; width caps one puzzle"),
   };
+  const std::vector<FieldSpec> sites = sampler_site_fields<RunConfig>();
+  rows.push_back(double_field<RunConfig>(
+      "noise_scale", &RunConfig::noise_scale, 0.0,
+      "sampler: standard deviation of the Gaussian noise injected into the latent state "
+      "(0 = off; noise_mode, noise_at say how and where)"));
+  rows.insert(rows.end(), sites.begin(), sites.begin() + 2);  // noise_mode, noise_at
+  rows.push_back(double_field<RunConfig>(
+      "dropout_rate", &RunConfig::dropout_rate, 0.0,
+      "sampler: MC dropout rate at inference, below 1 (0 = off; inverted dropout)"));
+  rows.insert(rows.end(), sites.begin() + 2, sites.end());  // dropout_at, _sites, _layers
+  rows.push_back(string_field<RunConfig>(
+      "verifier", &RunConfig::verifier,
+      "verifier file (trained on this model's latents) whose score replaces the value head"));
+  return rows;
+}
+
+}  // namespace
+
+const std::vector<FieldSpec>& run_config_fields() {
+  static const std::vector<FieldSpec> fields = make_run_config_fields();
   return fields;
 }
 

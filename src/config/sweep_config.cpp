@@ -9,6 +9,7 @@
 
 #include "analysis/comparison_spec.h"
 #include "config/run_config.h"  // known_aggregators()
+#include "config/sampler_fields.h"
 #include "util/error.h"
 
 namespace gram::config {
@@ -62,10 +63,8 @@ SweepField models_field() {
           [](const SweepConfig& c) { return nlohmann::json(c.models); }, true};
 }
 
-}  // namespace
-
-const std::vector<SweepField>& sweep_config_fields() {
-  static const std::vector<SweepField> fields = {
+std::vector<SweepField> make_sweep_config_fields() {
+  std::vector<SweepField> fields = {
       models_field(),
       string_field<SweepConfig>("puzzles", &SweepConfig::puzzles,
                                 "held-out puzzle file in the models' task format", true),
@@ -145,8 +144,56 @@ const std::vector<SweepField>& sweep_config_fields() {
       double_field<SweepConfig>("search_ess_threshold", &SweepConfig::search_ess_threshold, 0.0,
                                 "search smc: resample when the effective sample size falls below "
                                 "this fraction of the particles"),
+      {"samplers", "list",
+       "sampler settings every model runs under: none, noise:SCALE, dropout:RATE; each makes "
+       "every model a model of its own, named <model>+noiseSCALE or <model>+dropoutRATE",
+       [](const SweepConfig& c) { return join(c.samplers, ","); },
+       [](SweepConfig& c, const std::string& text) {
+         std::vector<std::string> specs = parse_list("samplers", text);
+         for (const std::string& spec : specs) parse_sampler_spec(spec);
+         c.samplers = std::move(specs);
+       },
+       [](const SweepConfig& c) { return nlohmann::json(c.samplers); }},
   };
+  for (SweepField& field : sampler_site_fields<SweepConfig>()) fields.push_back(std::move(field));
+  fields.push_back({"verifiers", "list",
+                    "name=path: a verifier file for model `name` (all its sampler variants), "
+                    "whose score replaces the value head",
+                    [](const SweepConfig& c) { return join(c.verifiers, ","); },
+                    [](SweepConfig& c, const std::string& text) {
+                      c.verifiers = parse_list("verifiers", text);
+                    },
+                    [](const SweepConfig& c) { return nlohmann::json(c.verifiers); }});
   return fields;
+}
+
+}  // namespace
+
+const std::vector<SweepField>& sweep_config_fields() {
+  static const std::vector<SweepField> fields = make_sweep_config_fields();
+  return fields;
+}
+
+std::string SamplerSpec::label() const {
+  return kind == "none" ? std::string() : kind + format_number(value);
+}
+
+SamplerSpec parse_sampler_spec(const std::string& text) {
+  const std::string entry = trim(text);
+  if (entry == "none") return {};
+  const auto colon = entry.find(':');
+  const std::string kind = trim(entry.substr(0, colon));
+  if (colon == std::string::npos || (kind != "noise" && kind != "dropout")) {
+    throw Error("'samplers': entry '" + entry + "' must be none, noise:SCALE or dropout:RATE");
+  }
+  SamplerSpec spec;
+  spec.kind = kind;
+  spec.value = parse_double("samplers", trim(entry.substr(colon + 1)), 0.0);
+  if (spec.value <= 0.0 || (kind == "dropout" && spec.value >= 1.0)) {
+    throw Error("'samplers': entry '" + entry + "' needs " +
+                (kind == "noise" ? "a scale > 0" : "a rate in (0, 1)") + " (none is 'none')");
+  }
+  return spec;
 }
 
 std::vector<SweepModel> sweep_models(const SweepConfig& config) {
@@ -183,7 +230,30 @@ std::vector<SweepModel> sweep_models(const SweepConfig& config) {
     }
     found->training_flops = parse_double("training_flops", trim(entry.substr(equals + 1)), 0.0);
   }
-  return models;
+  for (const auto& entry : config.verifiers) {
+    const auto equals = entry.find('=');
+    const std::string name = trim(entry.substr(0, equals));
+    auto found = std::find_if(models.begin(), models.end(),
+                              [&](const SweepModel& model) { return model.name == name; });
+    if (equals == std::string::npos || found == models.end() ||
+        trim(entry.substr(equals + 1)).empty()) {
+      throw Error("config: 'verifiers' entry '" + entry +
+                  "' must be name=path for a model of 'models'");
+    }
+    found->verifier = trim(entry.substr(equals + 1));
+  }
+  // Every model under every sampler setting, model-major (the plan's order of models).
+  std::vector<SweepModel> variants;
+  for (SweepModel& model : models) {
+    model.base = model.name;
+    for (const std::string& text : config.samplers) {
+      SweepModel variant = model;
+      variant.sampler = parse_sampler_spec(text);
+      if (variant.sampler.kind != "none") variant.name.append("+").append(variant.sampler.label());
+      variants.push_back(std::move(variant));
+    }
+  }
+  return variants;
 }
 
 SweepShard parse_shard(const std::string& text) {
@@ -237,6 +307,14 @@ void validate(const SweepConfig& config) {
   check_fields(config, sweep_config_fields());
   parse_shard(config.shard);
   if (config.models.empty()) throw Error("config: 'models' must name at least one model");
+  if (config.samplers.empty()) throw Error("config: 'samplers' may not be empty");
+  std::set<std::string> specs;
+  for (const std::string& spec : config.samplers) {
+    if (!specs.insert(spec).second) {
+      throw Error("config: 'samplers' names '" + spec + "' twice");
+    }
+  }
+  check_sampler_sites(config);
   std::set<std::string> names;
   for (const auto& model : sweep_models(config)) {
     if (!names.insert(model.name).second) {
@@ -253,6 +331,7 @@ void validate(const SweepConfig& config) {
   check_nonempty_unique("strategies", config.strategies);
   check_nonempty_unique("halting", config.halting);
   check_nonempty_unique("aggregators", config.aggregators);
+
   if (config.budgets.empty()) throw Error("config: 'budgets' may not be empty");
   std::set<std::string> policies;
   for (const auto& policy : config.policies) {
@@ -321,6 +400,13 @@ nlohmann::json result_defining_json(const SweepConfig& config) {
   if (config.policies.empty()) {
     for (const char* key : {"policies", "policy_round", "beta_threshold", "agreement_window",
                             "verifier_threshold", "allocate_budget"}) {
+      json.erase(key);
+    }
+  }
+  // Sweeps without samplers or verifiers keep the hash of sweeps written before they existed.
+  if (config.samplers == std::vector<std::string>{"none"} && config.verifiers.empty()) {
+    for (const char* key : {"samplers", "noise_mode", "noise_at", "dropout_at", "dropout_sites",
+                            "dropout_layers", "verifiers"}) {
       json.erase(key);
     }
   }

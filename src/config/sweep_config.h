@@ -13,13 +13,31 @@
 
 namespace gram::config {
 
-// One model of a sweep: "name=path" in the config, or a bare path (named by its file stem).
+// A sampler setting of `samplers` (engine/sampler.h): "none", "noise:SCALE" or
+// "dropout:RATE". Each setting makes every model of the sweep a model of its own.
+struct SamplerSpec {
+  std::string kind = "none";  // none | noise | dropout
+  double value = 0.0;         // the noise scale or the dropout rate
+  // "" for none, else "noise0.1" or "dropout0.05": appended to the model's name after '+'.
+  std::string label() const;
+};
+// "none", "noise:0.1", "dropout:0.05"; a gram::Error naming the entry otherwise.
+SamplerSpec parse_sampler_spec(const std::string& text);
+
+// One model of a sweep: "name=path" in the config, or a bare path (named by its file stem),
+// under one sampler setting. With samplers other than none, the sweep's models are every
+// (model, sampler) pair, named "<name>+<label>" (e.g. trm-small+noise0.1): each is a model
+// of the plan, so cells, runs, resume, shards, policies, searches and comparisons treat it as
+// any other, with no key of their own.
 struct SweepModel {
   std::string name;
   std::string path;
   // From `training_flops`; when not given, the sweep reads the model file's training record
   // (model/training_record.h).
   std::optional<double> training_flops;
+  std::string base;       // the name in `models` (== name without a sampler)
+  SamplerSpec sampler;    // the sampler setting this variant runs with
+  std::string verifier;   // from `verifiers`: a verifier file for the base model, or ""
 };
 
 struct SweepConfig {
@@ -68,6 +86,17 @@ struct SweepConfig {
   double search_temperature = 0.1;      // smc: weights exp(value / temperature)
   int search_resample_every = 1;        // smc: steps between resampling checks
   double search_ess_threshold = 0.5;    // smc: resample when ESS < threshold x particles
+  // Samplers (engine/sampler.h): every model runs under each setting ("none", "noise:S",
+  // "dropout:R"), where and how given by the keys after it, as in `gram run`.
+  std::vector<std::string> samplers = {"none"};
+  std::string noise_mode = "absolute";
+  std::vector<std::string> noise_at = {"h"};
+  std::vector<std::string> dropout_at = {"h", "l"};
+  std::vector<std::string> dropout_sites = {"mixer", "ffn"};
+  std::vector<int> dropout_layers;  // empty: every layer
+  // "name=path": a verifier file for model `name` (all its sampler variants), whose score
+  // replaces the model's value head (docs/model-format.md, "Verifier files").
+  std::vector<std::string> verifiers;
 };
 
 // A share of a sweep's runs: index in [0, count).

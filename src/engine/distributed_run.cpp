@@ -170,7 +170,7 @@ ShareStats DistributedRun::run(Runner& runner, std::span<const tasks::Puzzle> pu
   // Every rank learns whether any rank was told to stop (mpirun and srun signal them all, but
   // not at the same instant), before the gather of results: so all ranks stop together and
   // none is left waiting in a collective the others never join.
-  stopped = agree_on_stop(communicator_, stopped);
+  stopped = agree_on_stop(communicator(), stopped);
   if (stopped != 0) {
     rank_log("stopping on " + signal_name(stopped) + " after " + std::to_string(mine.size()) +
              " of " + std::to_string(share.size()) + " items");
@@ -180,7 +180,7 @@ ShareStats DistributedRun::run(Runner& runner, std::span<const tasks::Puzzle> pu
   rank_log("ran " + std::to_string(share.size()) + " of " + std::to_string(items.size()) +
            " items in " + std::to_string(stats.seconds) + " s");
 
-  const std::vector<std::string> parts = communicator_.gather(serialize_results(mine));
+  const std::vector<std::string> parts = communicator().gather(serialize_results(mine));
   if (!is_root()) return stats;
   std::vector<TrajectoryResult> all;
   all.reserve(items.size());
@@ -196,6 +196,15 @@ ShareStats DistributedRun::run(Runner& runner, std::span<const tasks::Puzzle> pu
            std::to_string(world_size()) + " ranks");
   for (TrajectoryResult& result : all) on_result(std::move(result));
   return stats;
+}
+
+void DistributedRun::use_device_plane(const backend::Backend& backend) {
+  if (world_size() == 1 || backend.name() != "cuda" || launch_.kind() == "nccl" || device_plane_) {
+    return;
+  }
+  device_plane_ = dist::make_device_communicator(launch_);
+  rank_log(device_plane_ ? "results travel over NCCL on the GPU"
+                         : "results travel over " + launch_.kind() + " (this build has no NCCL)");
 }
 
 void open_rank_log(const dist::Communicator& communicator) {

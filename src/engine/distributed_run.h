@@ -14,11 +14,13 @@
 // GRAM_LOG_DIR/rank-<r>.log (the one place that variable is read).
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "backend/backend.h"
 #include "distributed/communicator.h"
 #include "engine/runner.h"
 #include "tasks/task.h"
@@ -45,12 +47,23 @@ struct ShareStats {
 
 class DistributedRun {
  public:
-  explicit DistributedRun(dist::Communicator& communicator) : communicator_(communicator) {}
+  explicit DistributedRun(dist::Communicator& launch) : launch_(launch) {}
 
-  dist::Communicator& communicator() { return communicator_; }
-  int rank() const { return communicator_.rank(); }
-  int world_size() const { return communicator_.size(); }
-  bool is_root() const { return communicator_.rank() == 0; }
+  // The communicator of the run's collectives (the gathers of results, the broadcasts of
+  // adaptive runs and searches): the device plane once use_device_plane chose one, else the
+  // launch communicator.
+  dist::Communicator& communicator() { return device_plane_ ? *device_plane_ : launch_; }
+  int rank() const { return launch_.rank(); }
+  int world_size() const { return launch_.size(); }
+  int local_rank() const { return launch_.local_rank(); }
+  bool is_root() const { return launch_.rank() == 0; }
+
+  // With the CUDA backend and several ranks, moves the run's collectives to NCCL over device
+  // buffers on this rank's GPU (dist::make_device_communicator; the launch communicator stays
+  // for everything else). Nothing changes on the CPU backend, on one rank, in a build without
+  // NCCL, or when the launch communicator is NCCL already. Every rank calls it, right after
+  // making its backend. The bytes gathered are the same either way, so results are too.
+  void use_device_plane(const backend::Backend& backend);
 
   // Runs this rank's share of `items`. `on_local` sees each of this rank's results as it
   // finishes (progress); `on_result`, on rank 0 only, gets every result of every rank.
@@ -60,7 +73,8 @@ class DistributedRun {
                  const std::function<void(TrajectoryResult&&)>& on_result);
 
  private:
-  dist::Communicator& communicator_;
+  dist::Communicator& launch_;
+  std::unique_ptr<dist::Communicator> device_plane_;
 };
 
 // Opens GRAM_LOG_DIR/rank-<r>.log when that variable is set and writes a first line naming the

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -31,23 +29,22 @@ MemoryEstimate estimate_memory(const model::ModelConfig& config, std::uint64_t t
   return estimate;
 }
 
-std::uint64_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  for (std::string line; std::getline(meminfo, line);) {
-    if (line.rfind("MemAvailable:", 0) != 0) continue;
-    std::istringstream fields(line.substr(13));
-    std::uint64_t kibibytes = 0;
-    if (fields >> kibibytes) return kibibytes * 1024;
-  }
-  return 0;
-}
-
-RowPlan plan_rows(const MemoryEstimate& estimate, int wanted_rows, std::uint64_t limit_bytes) {
+RowPlan plan_rows(const MemoryEstimate& estimate, int wanted_rows, std::uint64_t limit_bytes,
+                  const backend::MemoryCapacity& capacity) {
   const bool configured = limit_bytes != 0;
-  if (!configured) limit_bytes = available_memory_bytes();
-  const std::uint64_t fixed = estimate.weight_bytes + estimate.result_bytes;
+  if (!configured) limit_bytes = capacity.available_bytes;
+  const bool shared = capacity.holds_host_results;
+  if (!shared && capacity.host_available_bytes != 0 &&
+      estimate.result_bytes > capacity.host_available_bytes) {
+    throw Error("memory: the run's results need " + format_bytes(estimate.result_bytes) +
+                " of host memory but only " + format_bytes(capacity.host_available_bytes) +
+                " is available; lower width or limit");
+  }
+  // Weights and rows live in the backend's memory; the results too where that is the host's.
+  const std::uint64_t fixed = estimate.weight_bytes + (shared ? estimate.result_bytes : 0);
   RowPlan plan;
   plan.limit_bytes = limit_bytes;
+  plan.limit_source = configured ? "memory_limit" : capacity.where;
   plan.row_cap = std::max(wanted_rows, 1);
   if (limit_bytes == 0) {  // the machine does not say: nothing to fit
     plan.needed_bytes = fixed + estimate.row_bytes * plan.row_cap;
@@ -55,11 +52,15 @@ RowPlan plan_rows(const MemoryEstimate& estimate, int wanted_rows, std::uint64_t
   }
   const std::uint64_t one_row = fixed + estimate.row_bytes;
   if (one_row > limit_bytes) {
-    throw Error("memory: the run needs " + format_bytes(one_row) + " with a single row (weights " +
-                format_bytes(estimate.weight_bytes) + ", results " +
-                format_bytes(estimate.result_bytes) + ", " + format_bytes(estimate.row_bytes) +
-                " per row) but " + (configured ? "memory_limit is " : "only ") +
-                format_bytes(limit_bytes) + (configured ? "" : " is available") +
+    const std::string in_memory = shared ? "" : " of " + capacity.where;
+    const std::string results = shared ? ", results " + format_bytes(estimate.result_bytes) : "";
+    const std::string available =
+        configured ? "memory_limit is " + format_bytes(limit_bytes)
+        : shared   ? "only " + format_bytes(limit_bytes) + " is available"
+                   : "only " + format_bytes(limit_bytes) + " is free";
+    throw Error("memory: the run needs " + format_bytes(one_row) + in_memory +
+                " with a single row (weights " + format_bytes(estimate.weight_bytes) + results +
+                ", " + format_bytes(estimate.row_bytes) + " per row) but " + available +
                 "; lower width, limit or the model size, or raise memory_limit");
   }
   const std::uint64_t fitting = (limit_bytes - fixed) / std::max<std::uint64_t>(estimate.row_bytes, 1);

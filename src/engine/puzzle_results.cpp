@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/metrics.h"
 #include "util/error.h"
 #include "util/hash.h"
 
@@ -34,6 +35,29 @@ bool is_correct(const tasks::Task& task, const tasks::Puzzle& puzzle,
   }
   return valid;
 }
+
+namespace {
+
+// The value head ranking this puzzle's own trajectories: what best-of-n relies on.
+void add_value_quality(const tasks::Task& task, const tasks::Puzzle& puzzle,
+                       const PuzzleOutcome& outcome, RunTotals& totals) {
+  if (!totals.value_head) return;
+  std::vector<double> right, wrong;
+  double low = outcome.trajectories.front().value, high = low;
+  for (const TrajectoryResult& trajectory : outcome.trajectories) {
+    const bool correct = is_correct(task, puzzle, trajectory.answer, trajectory.valid);
+    (correct ? right : wrong).push_back(trajectory.value);
+    low = std::min<double>(low, trajectory.value);
+    high = std::max<double>(high, trajectory.value);
+  }
+  totals.value_spreads.push_back(high - low);
+  if (!right.empty() && !wrong.empty()) {
+    totals.value_auroc_sum += analysis::auroc(right, wrong);
+    totals.value_auroc_puzzles += 1;
+  }
+}
+
+}  // namespace
 
 nlohmann::json puzzle_record(const tasks::Task& task, const tasks::Puzzle& puzzle,
                              const PuzzleOutcome& outcome, std::span<const Aggregator> aggregators,
@@ -77,6 +101,8 @@ nlohmann::json puzzle_record(const tasks::Task& task, const tasks::Puzzle& puzzl
   }
 
   const std::int64_t steps = applications / std::max<std::int64_t>(1, flops.applications_per_step);
+  add_value_quality(task, puzzle, outcome, totals);
+  totals.steps += steps;
   totals.puzzles += 1;
   totals.trajectories += static_cast<std::int64_t>(outcome.trajectories.size());
   totals.applications += applications;
@@ -100,11 +126,22 @@ nlohmann::json summary_record(const RunTotals& totals, double wall_seconds,
   const double steps = static_cast<double>(totals.applications) /
                        static_cast<double>(std::max<std::int64_t>(1, flops.applications_per_step));
   const double total_flops = steps * flops.per_step;
+  nlohmann::json auroc = nullptr, spread = nullptr;
+  if (totals.value_head && totals.value_auroc_puzzles > 0) {
+    auroc = totals.value_auroc_sum / static_cast<double>(totals.value_auroc_puzzles);
+  }
+  if (totals.value_head && !totals.value_spreads.empty()) {
+    spread = analysis::percentile(totals.value_spreads, 50);
+  }
   return {{"type", "summary"},
           {"puzzles", totals.puzzles},
           {"trajectories", totals.trajectories},
           {"accuracy", accuracy},
           {"trajectory_accuracy", totals.trajectories > 0 ? static_cast<double>(totals.correct_trajectories) / totals.trajectories : 0.0},
+          {"steps_mean", totals.trajectories > 0 ? static_cast<double>(totals.steps) / totals.trajectories : 0.0},
+          {"value_auroc_within", auroc},
+          {"value_auroc_puzzles", totals.value_auroc_puzzles},
+          {"value_spread_median", spread},
           {"applications", totals.applications},
           {"flops", total_flops},
           {"wall_s", wall_seconds},

@@ -48,7 +48,14 @@ struct RunTotals {
   std::int64_t trajectories = 0;
   std::int64_t correct_trajectories = 0;
   std::int64_t applications = 0;
+  std::int64_t steps = 0;  // supervision steps over all trajectories (halting shortens them)
   std::map<std::string, std::int64_t> correct_by_aggregator;
+  // The value head as a verifier: per puzzle with right and wrong trajectories, the AUROC of
+  // its scores (right above wrong), and per puzzle the spread max - min of its scores.
+  bool value_head = false;
+  double value_auroc_sum = 0.0;
+  std::int64_t value_auroc_puzzles = 0;
+  std::vector<double> value_spreads;
 };
 
 // One "puzzle" record; updates `totals`.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "backend/sampler_math.h"
+#include "rng/sampler_stream.h"
 #include "util/error.h"
 
 namespace gram::engine {
@@ -41,6 +43,26 @@ RowBufferSizes row_buffer_sizes(const model::ModelConfig& c, std::size_t rows) {
   return sizes;
 }
 
+// A model the backend's kernels cannot run is refused here, at load, with the model and the
+// limit named, rather than by the first attention call of the first step.
+void check_backend_limits(const model::Model& model, const backend::Backend& backend) {
+  const auto& c = model.config;
+  if (c.mixer != model::Mixer::kAttention) return;
+  const backend::AttentionLimits limits = backend.attention_limits();
+  if (c.head_dim() > limits.max_head_dim) {
+    throw Error(model.source + ": head_dim " + std::to_string(c.head_dim()) + " (hidden_size " +
+                std::to_string(c.hidden_size) + " / " + std::to_string(c.num_heads) +
+                " heads) exceeds the " + backend.name() + " backend's attention limit of " +
+                std::to_string(limits.max_head_dim) + "; use more heads or backend=cpu");
+  }
+  if (c.positions() > limits.max_seq) {
+    throw Error(model.source + ": " + std::to_string(c.positions()) +
+                " positions (prefix_len + seq_len) exceed the " + backend.name() +
+                " backend's attention limit of " + std::to_string(limits.max_seq) +
+                "; use backend=cpu");
+  }
+}
+
 }  // namespace
 
 std::uint64_t RecursiveModel::bytes_per_row(const model::ModelConfig& config) {
@@ -49,12 +71,20 @@ std::uint64_t RecursiveModel::bytes_per_row(const model::ModelConfig& config) {
          sizes.tokens * sizeof(std::int32_t) + sizeof(backend::NoiseRow);
 }
 
-RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows)
+RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows,
+                               const SamplerSettings& sampler)
     : config_(model.config),
       backend_(backend),
+      sampler_(sampler),
       max_rows_(max_rows),
       row_size_(static_cast<std::size_t>(model.config.positions()) * model.config.hidden_size) {
   GRAM_ASSERT(max_rows > 0, "max_rows must be positive");
+  check_backend_limits(model, backend_);
+  check_sampler(sampler_, model.config, model.source);
+  if (sampler_.dropout_active()) {
+    dropout_below_ = backend::dropout_threshold(sampler_.dropout_rate);
+    dropout_keep_scale_ = static_cast<float>(1.0 / (1.0 - sampler_.dropout_rate));
+  }
   const auto& c = config_;
   const int positions = c.positions();
   const int hidden = c.hidden_size;
@@ -233,7 +263,8 @@ void RecursiveModel::read_state(int slot, std::vector<float>& h, std::vector<flo
   backend_.copy_to_host(l.data(), l_.data() + offset, row_size_ * sizeof(float));
 }
 
-void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
+void RecursiveModel::apply_network(const Network& network, int rows, float* x,
+                                   const DrawPoint& point) {
   const auto& c = config_;
   const int positions = c.positions();
   const int hidden = c.hidden_size;
@@ -244,11 +275,15 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
   workspace.narrow = narrow_.data();
   workspace.residual = residual_.data();
   workspace.transposed = transposed_.data();
-  for (const Layer& layer : network) {
+  const std::size_t per_row = row_size_;  // a row's mixer or FFN output, in either layout
+  for (int index = 0; index < static_cast<int>(network.size()); ++index) {
+    const Layer& layer = network[index];
     if (c.mixer == model::Mixer::kMlpT) {
       // Mixing along the sequence axis: SwiGLU over positions, normalised over positions.
+      const auto dropout = block_dropout(rows, point, index, 0);
       backend_.mlp_t_block(rows, positions, hidden, x, *layer.mixer_in, *layer.mixer_out,
-                           c.norm_eps, workspace);                       // (rows, P+L, D)
+                           c.norm_eps, workspace,
+                           dropout ? &*dropout : nullptr);               // (rows, P+L, D)
     } else {
       backend_.linear(tokens, x, hidden, *layer.mixer_in, nullptr,
                       wide_.data());                                     // (rows*(P+L), 3D)
@@ -256,16 +291,62 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x) {
                          rope_sin_, narrow_.data());                     // (rows*(P+L), D)
       backend_.linear(tokens, narrow_.data(), hidden, *layer.mixer_out, nullptr,
                       residual_.data());                                 // (rows*(P+L), D)
+      maybe_dropout(rows, per_row, residual_.data(), point, index, 0);
       backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
     }
-    backend_.swiglu_block(tokens, x, *layer.ffn_gate_up, *layer.ffn_down, c.norm_eps,
-                          workspace);                                    // (rows*(P+L), D)
+    const auto dropout = block_dropout(rows, point, index, 1);
+    backend_.swiglu_block(tokens, x, *layer.ffn_gate_up, *layer.ffn_down, c.norm_eps, workspace,
+                          dropout ? &*dropout : nullptr);                // (rows*(P+L), D)
   }
 }
 
-void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
-                                           std::span<const backend::NoiseRow> keys,
-                                           std::uint64_t seed, int transition) {
+std::optional<backend::DropoutMask> RecursiveModel::dropout_mask(int rows, const DrawPoint& point,
+                                                                 int layer, int slot) const {
+  const SamplerSettings& s = sampler_;
+  const bool high = point.application == config_.l_cycles;
+  if (!s.dropout_active() || !(high ? s.dropout_in_h : s.dropout_in_l) ||
+      !(slot == 0 ? s.dropout_mixer : s.dropout_ffn) || !s.drops_layer(layer)) {
+    return std::nullopt;
+  }
+  GRAM_ASSERT(keys_loaded_ >= rows, "one noise key per row (load_noise_keys)");
+  backend::DropoutMask mask;
+  mask.draw = {point.seed, static_cast<std::uint32_t>(point.transition),
+               rng::sampler_site(point.application, 1 + 2 * layer + slot, config_.num_layers)};
+  mask.drop_below = dropout_below_;
+  mask.keep_scale = dropout_keep_scale_;
+  return mask;
+}
+
+std::optional<backend::BlockDropout> RecursiveModel::block_dropout(int rows,
+                                                                   const DrawPoint& point,
+                                                                   int layer, int slot) const {
+  const auto mask = dropout_mask(rows, point, layer, slot);
+  if (!mask) return std::nullopt;
+  return backend::BlockDropout{row_keys_.data(), row_size_, *mask};
+}
+
+void RecursiveModel::maybe_dropout(int rows, std::size_t per_row, float* x,
+                                   const DrawPoint& point, int layer, int slot) {
+  if (const auto mask = dropout_mask(rows, point, layer, slot)) {
+    backend_.dropout(rows, per_row, x, row_keys_.data(), *mask);
+  }
+}
+
+void RecursiveModel::maybe_inject_noise(int rows, float* x, const DrawPoint& point) {
+  const SamplerSettings& s = sampler_;
+  const bool high = point.application == config_.l_cycles;
+  if (!s.noise_active() || !(high ? s.noise_after_h : s.noise_after_l)) return;
+  GRAM_ASSERT(keys_loaded_ >= rows, "one noise key per row (load_noise_keys)");
+  backend::InjectedNoise noise;
+  noise.draw = {point.seed, static_cast<std::uint32_t>(point.transition),
+                rng::sampler_site(point.application, 0, config_.num_layers)};
+  noise.scale = static_cast<float>(s.noise_scale);
+  noise.relative = s.noise_relative;
+  backend_.inject_noise(rows, config_.positions(), config_.hidden_size, x, row_keys_.data(), noise);
+}
+
+void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed,
+                                           int transition) {
   const auto& c = config_;
   const int tokens = rows * c.positions();
   const int hidden = c.hidden_size;
@@ -276,8 +357,7 @@ void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
   backend_.silu(static_cast<std::size_t>(tokens) * c.noise.hidden, activation);
   backend_.linear(tokens, activation, c.noise.hidden, *prior_mu_, prior_mu_bias_, mu);
   backend_.linear(tokens, activation, c.noise.hidden, *prior_sigma_, prior_sigma_bias_, sigma_pre);
-  GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
-  backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * rows);
+  GRAM_ASSERT(keys_loaded_ >= rows, "one noise key per row (load_noise_keys)");
   backend::NoiseParams params;
   params.seed = seed;
   params.transition = static_cast<std::uint32_t>(transition);
@@ -287,8 +367,21 @@ void RecursiveModel::apply_prior_and_noise(int rows, float* u_then_h,
                       params);
 }
 
+void RecursiveModel::load_noise_keys(std::span<const backend::NoiseRow> keys) {
+  GRAM_ASSERT(keys.size() <= static_cast<std::size_t>(max_rows_), "more noise keys than rows");
+  keys_loaded_ = static_cast<int>(keys.size());
+  if ((!config_.noise.enabled && !sampler_.active()) || keys.empty()) return;
+  backend_.copy_to_device(row_keys_.data(), keys.data(), sizeof(backend::NoiseRow) * keys.size());
+}
+
 void RecursiveModel::supervision_step(int rows, std::span<const backend::NoiseRow> keys,
                                       std::uint64_t seed) {
+  GRAM_ASSERT(static_cast<int>(keys.size()) >= rows, "one noise key per row");
+  load_noise_keys(keys.first(rows));
+  supervision_step(rows, seed);
+}
+
+void RecursiveModel::supervision_step(int rows, std::uint64_t seed) {
   GRAM_ASSERT(rows > 0 && rows <= max_rows_, "row count out of range");
   const auto& c = config_;
   const std::size_t count = static_cast<std::size_t>(rows) * row_size_;
@@ -296,15 +389,77 @@ void RecursiveModel::supervision_step(int rows, std::span<const backend::NoiseRo
   float* l = l_.data();
   for (int transition = 0; transition < c.h_cycles; ++transition) {
     for (int cycle = 0; cycle < c.l_cycles; ++cycle) {
+      const DrawPoint point{seed, transition, cycle};
       backend_.add(count, l, h, e_.data(), l);  // l = F_L(l + h + e)
-      apply_network(low_, rows, l);
+      apply_network(low_, rows, l, point);
+      maybe_inject_noise(rows, l, point);
     }
+    const DrawPoint point{seed, transition, c.l_cycles};
     backend_.add(count, h, l, nullptr, h);      // u = F_H(h + l)
-    apply_network(high_, rows, h);
+    apply_network(high_, rows, h, point);
     if (c.noise.enabled) {
-      apply_prior_and_noise(rows, h, keys, seed, transition);  // h = u + mu + sigma * eps
+      apply_prior_and_noise(rows, h, seed, transition);  // h = u + mu + sigma * eps
     }
+    maybe_inject_noise(rows, h, point);         // after GRAM's own noise
   }
+}
+
+void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
+  const model::VerifierConfig& v = verifier.config;
+  GRAM_ASSERT(v.model_hidden_size == config_.hidden_size &&
+                  v.model_positions == config_.positions(),
+              "attach_verifier: check_verifier_fits first");
+  auto upload_tensor = [&](const std::string& name) {
+    const auto& tensor = verifier.tensor(name);
+    weights_.emplace_back(backend_, tensor.values.size());
+    backend_.copy_to_device(weights_.back().data(), tensor.values.data(),
+                            tensor.values.size() * sizeof(float));
+    return static_cast<const float*>(weights_.back().data());
+  };
+  auto upload_matrix = [&](const std::string& name) {
+    const auto& shape = verifier.tensor(name).shape;
+    const float* uploaded = upload_tensor(name);
+    linear_weights_.push_back(backend_.prepare_linear(uploaded, static_cast<int>(shape[0]),
+                                                      static_cast<int>(shape[1]),
+                                                      backend::WeightUse::kLinear));
+    return static_cast<Weight>(linear_weights_.back().get());
+  };
+  VerifierWeights weights;
+  if (v.reads_h) weights.in_h = upload_matrix("verifier.in_h");
+  if (v.reads_l) weights.in_l = upload_matrix("verifier.in_l");
+  weights.in_bias = upload_tensor("verifier.in_bias");
+  if (v.hidden > 0) {
+    weights.out = upload_matrix("verifier.out");
+    weights.out_bias = upload_tensor("verifier.out_bias");
+  }
+  weights.width = v.first_layer_width();
+  weights.all_positions = v.all_positions;
+  verifier_ = weights;
+  // A few floats per row beside the state's (P+L) D: left out of bytes_per_row.
+  verifier_work_ = backend::DeviceArray<float>(
+      backend_, static_cast<std::size_t>(max_rows_) * 2 * static_cast<std::size_t>(weights.width));
+}
+
+void RecursiveModel::run_verifier(int rows, float* scores) {
+  const VerifierWeights& v = *verifier_;
+  const int stride = static_cast<int>(row_size_);  // one row's state; position 0 comes first
+  float* first = verifier_work_.data();                                  // (rows, width)
+  float* second = first + static_cast<std::size_t>(rows) * v.width;      // (rows, width)
+  // Position 0 (in = D) or the whole state (in = (P+L) D), read in place either way.
+  bool started = false;
+  for (const auto& [weight, state] : {std::pair{v.in_h, h_.data()}, std::pair{v.in_l, l_.data()}}) {
+    if (weight == nullptr) continue;
+    backend_.linear(rows, state, stride, *weight, started ? nullptr : v.in_bias,
+                    started ? second : first);
+    if (started) backend_.add(static_cast<std::size_t>(rows) * v.width, first, second, nullptr, first);
+    started = true;
+  }
+  if (v.out == nullptr) {
+    backend_.copy_on_device(scores, first, static_cast<std::size_t>(rows) * sizeof(float));
+    return;
+  }
+  backend_.silu(static_cast<std::size_t>(rows) * v.width, first);
+  backend_.linear(rows, first, v.width, *v.out, v.out_bias, scores);    // (rows, 1)
 }
 
 void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
@@ -313,7 +468,9 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
   const int hidden = c.hidden_size;
   const int row_stride = positions * hidden;  // position 0 of each row, read in place
   backend_.linear(rows, h_.data(), row_stride, *head_q_, head_q_bias_, head_out_.data());
-  if (c.has_value_head) {
+  if (verifier_) {
+    run_verifier(rows, head_out_.data() + 2 * rows);
+  } else if (c.has_value_head) {
     backend_.linear(rows, h_.data(), row_stride, *head_value_, head_value_bias_,
                     head_out_.data() + 2 * rows);
   }
@@ -334,7 +491,7 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
     StepOutput& output = outputs[row];
     output.wants_halt = c.halt_rule == model::HaltRule::kSigmoid ? q_halt > 0.0f
                                                                  : q_halt > q_continue;
-    output.value = c.has_value_head ? sigmoid(heads[2 * rows + row]) : 0.0f;
+    output.value = has_value_source() ? sigmoid(heads[2 * rows + row]) : 0.0f;
     const auto first = tokens.begin() + static_cast<std::ptrdiff_t>(row) * positions + c.prefix_len;
     output.answer.assign(first, first + c.seq_len);
   }
@@ -345,7 +502,7 @@ void RecursiveModel::read_head_values(int slot, HeadValues& values) {
   const auto& c = config_;
   float heads[3] = {0.0f, 0.0f, 0.0f};
   backend_.copy_to_host(heads, head_out_.data() + 2 * slot, 2 * sizeof(float));
-  if (c.has_value_head) {
+  if (has_value_source()) {
     backend_.copy_to_host(heads + 2, head_out_.data() + 2 * head_rows_ + slot, sizeof(float));
   }
   values.q_halt = heads[0];

@@ -6,10 +6,13 @@
 // holds. Everything here is written once against backend::Backend, so CPU and CUDA share it.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "backend/backend.h"
+#include "engine/sampler.h"
+#include "model/verifier.h"
 #include "model/weights.h"
 
 namespace gram::engine {
@@ -31,14 +34,23 @@ struct HeadValues {
 
 class RecursiveModel {
  public:
-  // Uploads the weights and sizes every buffer for `max_rows` slots, once per run.
-  RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows);
+  // Uploads the weights and sizes every buffer for `max_rows` slots, once per run. `sampler`
+  // adds injected noise or dropout to every trajectory (engine/sampler.h; off by default).
+  RecursiveModel(const model::Model& model, backend::Backend& backend, int max_rows,
+                 const SamplerSettings& sampler = {});
 
   // Backend bytes of the row buffers (state, workspace, heads) per row slot: a run's memory
   // estimate multiplies it by the row cap (engine/memory_plan.h).
   static std::uint64_t bytes_per_row(const model::ModelConfig& config);
 
   const model::ModelConfig& config() const { return config_; }
+  const SamplerSettings& sampler() const { return sampler_; }
+
+  // Scores every row with `verifier` (its input checked against this model by
+  // model::check_verifier_fits) in place of the model's value head, from the next read_heads on.
+  void attach_verifier(const model::Verifier& verifier);
+  // A value score is read: the model's value head or an attached verifier.
+  bool has_value_source() const { return verifier_ || config_.has_value_head; }
   int max_rows() const { return max_rows_; }
 
   // Starts slot `slot` on a puzzle: e = embedding of `input` (L tokens), h = h0, l = l0.
@@ -46,8 +58,15 @@ class RecursiveModel {
   // Moves slot `from` into slot `to` (keeps the active rows contiguous at the front).
   void move_row(int from, int to);
 
+  // Uploads the noise keys of slots [0, keys.size()) for the next supervision step: `keys[r]`
+  // identifies slot r's trajectory and step. Apart from the step, so that a step is device work
+  // only (once per step instead of once per transition, and a step could be captured as a CUDA
+  // graph, docs/performance.md).
+  void load_noise_keys(std::span<const backend::NoiseRow> keys);
   // One supervision step (T transitions of K low-level updates and one high-level update) for
-  // slots [0, rows). `keys[r]` identifies slot r's trajectory and step for the noise.
+  // slots [0, rows), drawing the noise of the keys last loaded.
+  void supervision_step(int rows, std::uint64_t seed);
+  // load_noise_keys(keys), then supervision_step(rows, seed).
   void supervision_step(int rows, std::span<const backend::NoiseRow> keys, std::uint64_t seed);
   // Runs the heads on slots [0, rows) and brings their outputs to the host.
   void read_heads(int rows, std::vector<StepOutput>& outputs);
@@ -74,13 +93,36 @@ class RecursiveModel {
   Network upload_network(const model::Model& model, const std::string& prefix);
   std::vector<float> embed(std::span<const std::int32_t> input) const;
 
-  // x (rows, P+L, D) = F(x), in place.
-  void apply_network(const Network& network, int rows, float* x);
-  void apply_prior_and_noise(int rows, float* u_then_h, std::span<const backend::NoiseRow> keys,
-                             std::uint64_t seed, int transition);
+  // Where in a supervision step a network application runs, for the samplers' draws.
+  struct DrawPoint {
+    std::uint64_t seed = 0;
+    int transition = 0;
+    int application = 0;  // 0..K-1: the L updates; K: the H update
+  };
+
+  // x (rows, P+L, D) = F(x), in place; with the sampler's dropout where `point` asks for it.
+  void apply_network(const Network& network, int rows, float* x, const DrawPoint& point);
+  // The mask of the sampler's dropout of slot `slot` (0: mixer, 1: FFN) of `layer`, or none
+  // when the sampler does not drop there.
+  std::optional<backend::DropoutMask> dropout_mask(int rows, const DrawPoint& point, int layer,
+                                                   int slot) const;
+  // That mask on a block's branch (backend::BlockDropout), for swiglu_block and mlp_t_block.
+  std::optional<backend::BlockDropout> block_dropout(int rows, const DrawPoint& point, int layer,
+                                                     int slot) const;
+  // That dropout on `rows` rows of `per_row` elements, when the sampler drops there.
+  void maybe_dropout(int rows, std::size_t per_row, float* x, const DrawPoint& point, int layer,
+                     int slot);
+  // The sampler's noise on state x after application `point`, when it adds noise there.
+  void maybe_inject_noise(int rows, float* x, const DrawPoint& point);
+  // The attached verifier's score logits of rows [0, rows) into `scores` (rows).
+  void run_verifier(int rows, float* scores);
+  void apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed, int transition);
 
   model::ModelConfig config_;
   backend::Backend& backend_;
+  SamplerSettings sampler_;
+  std::uint32_t dropout_below_ = 0;  // backend::DropoutMask::drop_below of the rate
+  float dropout_keep_scale_ = 1.0f;
   int max_rows_;
   std::size_t row_size_;  // (P+L) * D floats
 
@@ -101,6 +143,18 @@ class RecursiveModel {
   const float* prior_mu_bias_ = nullptr;
   Weight prior_sigma_ = nullptr;
   const float* prior_sigma_bias_ = nullptr;
+  // An attached verifier (model/verifier.h): its first layer per state, bias, output layer.
+  struct VerifierWeights {
+    Weight in_h = nullptr;  // (width, I), I = D or (P+L) D
+    Weight in_l = nullptr;
+    const float* in_bias = nullptr;
+    Weight out = nullptr;   // (1, hidden); null for a linear verifier
+    const float* out_bias = nullptr;
+    int width = 0;          // hidden, or 1
+    bool all_positions = false;
+  };
+  std::optional<VerifierWeights> verifier_;
+  backend::DeviceArray<float> verifier_work_;  // (rows, 2 width)
   const float* rope_cos_ = nullptr;  // (P+L, head_dim / 2)
   const float* rope_sin_ = nullptr;
 
@@ -123,6 +177,7 @@ class RecursiveModel {
   backend::DeviceArray<float> logits_;       // (rows * (P+L), V)
   backend::DeviceArray<std::int32_t> tokens_;  // (rows * (P+L))
   int head_rows_ = 0;  // rows covered by the last read_heads (its layout of head_out_)
+  int keys_loaded_ = 0;  // slots covered by the last load_noise_keys
 };
 
 }  // namespace gram::engine

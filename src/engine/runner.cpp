@@ -51,7 +51,8 @@ void Runner::run(std::span<const tasks::Puzzle> puzzles, std::span<const WorkIte
     for (int slot = 0; slot < active; ++slot) {
       keys[slot] = {slots[slot].item.puzzle, slots[slot].item.trajectory, slots[slot].step};
     }
-    model_.supervision_step(active, keys, settings_.seed);
+    model_.load_noise_keys(std::span(keys).first(active));
+    model_.supervision_step(active, settings_.seed);
     model_.read_heads(active, outputs);
 
     for (int slot = 0; slot < active; ++slot) {

@@ -110,7 +110,8 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
                                       static_cast<std::uint32_t>(step)};
         }
       }
-      model_.supervision_step(active, keys, settings_.seed);
+      model_.load_noise_keys(keys);
+      model_.supervision_step(active, settings_.seed);
       model_.read_heads(active, outputs);
       if (step + 1 == settings_.depth) break;
 

@@ -23,6 +23,7 @@ struct Model {
   // The file's other metadata keys, kept as read and written back by save_model (for example
   // "gram_training", the trainer's record: model/training_record.h).
   std::map<std::string, std::string> metadata;
+  std::string source = "random model";  // the file it was loaded from, for error messages
 
   // The tensor `name`; GRAM_ASSERTs that it exists (a loaded model has every expected tensor,
   // so a miss is a bug in the caller, not bad input).

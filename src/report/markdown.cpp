@@ -57,6 +57,44 @@ std::string context_section(const MarkdownInputs& inputs) {
   return md;
 }
 
+// "45.2% [40.1, 50.3]" from row[key] and row[key + "_low" / "_high"] (no interval if absent).
+std::string interval_text(const json& row, const std::string& key) {
+  std::string cell = percent(row[key]);
+  if (row.contains(key + "_low") && !row[key + "_low"].is_null()) {
+    cell += " [" + format("%.1f", 100.0 * row[key + "_low"].get<double>()) + ", " +
+            format("%.1f", 100.0 * row[key + "_high"].get<double>()) + "]";
+  }
+  return cell;
+}
+
+// Multi-solution tasks: how many of each instance's solutions the models find as width grows,
+// against what one answer per puzzle (a deterministic model, at any width) can cover.
+std::string coverage_section(const ReportTables& tables) {
+  std::vector<const json*> rows;
+  for (const json& row : tables.iso_budget.rows) {
+    if (!row["coverage"].is_null() && row["halting"] == false &&
+        row["strategies"].get<std::string>().find("width") != std::string::npos) {
+      rows.push_back(&row);
+    }
+  }
+  if (rows.empty()) return "";
+  std::string md = "## Coverage of multi-solution instances\n\nThe width cells of each model: "
+                   "coverage@N (distinct valid completions found / all completions of the "
+                   "instance, averaged over puzzles, with Student's t 95% interval over puzzles), "
+                   "and the oracle accuracy (any valid completion found). ";
+  if (!(*rows.front())["coverage_one_answer_ceiling"].is_null()) {
+    md += "One answer per puzzle, which is all a deterministic model gives at any width, can "
+          "cover at most " + percent((*rows.front())["coverage_one_answer_ceiling"]) +
+          " of these puzzles' completions (the mean of 1 / solutions, computed exactly).";
+  }
+  md += "\n\n" + table_header({"model", "N x S", "coverage [95%]", "oracle"});
+  for (const json* row : rows) {
+    md += table_row({text((*row)["model"]), text((*row)["width"]) + "x" + text((*row)["depth"]),
+                     interval_text(*row, "coverage"), percent((*row)["oracle_accuracy"])});
+  }
+  return md + "\n";
+}
+
 std::string iso_budget_section(const ReportTables& tables) {
   std::string md =
       "## Iso-budget comparisons\n\nAt each budget, every cell that spends it: accuracy per "
@@ -107,7 +145,7 @@ std::string iso_budget_section(const ReportTables& tables) {
                      format("%.1f", 100.0 * row["pass_at_1_high"].get<double>()) + "]";
       }
       cells.insert(cells.end(), {pass_at_1, percent(row["pass_at_k"])});
-      if (any_coverage) cells.push_back(percent(row["coverage"]));
+      if (any_coverage) cells.push_back(interval_text(row, "coverage"));
       cells.insert(cells.end(), {number(row["applications_per_puzzle"], "%.4g"),
                                  giga(row["flops_per_puzzle"])});
       md += table_row(cells);
@@ -265,6 +303,63 @@ std::string adaptive_section(const ReportTables& tables) {
   return md + "\n(+a -b: puzzles solved only by the policy, only by the uniform cell.)\n\n";
 }
 
+// What a sampler buys a model (most often a deterministic one): its width cells under each
+// setting against the unperturbed model's depth at the same budget, and where it collapses.
+std::string sampler_section(const ReportTables& tables) {
+  if (tables.samplers.rows.empty()) return "";
+  std::string md =
+      "## Samplers: width for a deterministic model\n\nEach sampler setting ran as a model of "
+      "its own (`<model>+noise<scale>`, `<model>+dropout<rate>`; the unperturbed model is "
+      "`none`). A sampler adds no FLOPs, so at each budget the width cell N x S of every setting "
+      "spends what the unperturbed model's depth cell 1 x S' spends (S' = N x S). Per row: "
+      "pass@1, pass@k (k = N), majority, best-of-n (on the verifier's score where a verifier is "
+      "attached, else the value head's), oracle, the answer entropy after step S (bits, across "
+      "the variant's entropy run), the depth cell's accuracy and McNemar width vs depth on the "
+      "comparison's aggregator (p Holm-adjusted over the table), and best-of-n against "
+      "majority on the same trajectories (+a -b: puzzles only best-of-n, only majority "
+      "solved).\n\n";
+  md += table_header({"model", "sampler", "budget", "N x S", "pass@1", "pass@k", "majority",
+                      "best-of-n", "oracle", "entropy (bits)", "depth alone", "width vs depth p",
+                      "best-of-n vs majority"});
+  for (const json& row : tables.samplers.rows) {
+    const std::string sampler =
+        row["sampler"] == "none" ? std::string("none")
+                                 : text(row["sampler"]) + " " + number(row["setting"], "%g");
+    const std::string depth =
+        row["depth_accuracy"].is_null()
+            ? std::string("-")
+            : text(row["depth_width"]) + "x" + text(row["depth_depth"]) + " " +
+                  percent(row["depth_accuracy"]) + " (+" + text(row["only_width"]) + " -" +
+                  text(row["only_depth"]) + ")";
+    const std::string versus =
+        row["best_of_n_p_value"].is_null()
+            ? std::string("-")
+            : "+" + text(row["only_best_of_n"]) + " -" + text(row["only_majority"]) + ", p " +
+                  p_value(row["best_of_n_p_value"]);
+    md += table_row({text(row["model"]) + (row["halting"].get<bool>() ? " (halting)" : ""),
+                     sampler, text(row["budget"]),
+                     text(row["width"]) + "x" + text(row["depth"]), percent(row["pass_at_1"]),
+                     percent(row["pass_at_k"]), percent(row["majority_accuracy"]),
+                     percent(row["best_of_n_accuracy"]), percent(row["oracle_accuracy"]),
+                     row["entropy_bits"].is_null() ? "-" : number(row["entropy_bits"]), depth,
+                     row["p_holm"].is_null() ? "-" : p_value(row["p_holm"]), versus});
+  }
+  md += "\n(+a -b after the depth cell: puzzles solved only by the width cell, only by the depth "
+        "cell.)\n\n";
+  for (const json& row : tables.sampler_collapse.rows) {
+    md += "- " + text(row["model"]) + ", " + text(row["sampler"]) + " (budget " +
+          text(row["budget"]) + ", " + halting_text(row["halting"]) + "): unperturbed pass@1 " +
+          percent(row["unperturbed_pass_at_1"]) + "; " +
+          (row["collapse_setting"].is_null()
+               ? "no collapse up to " + number(row["largest_setting"], "%g") +
+                     " (pass@1 never fell below half of it)"
+               : "collapses at " + number(row["collapse_setting"], "%g") + " (pass@1 " +
+                     percent(row["collapse_pass_at_1"]) + ", below half)") +
+          ".\n";
+  }
+  return md + "\n";
+}
+
 std::string derived_section(const ReportTables& tables) {
   std::string md = "## Derived cells\n\n";
   if (tables.derived.rows.empty()) return md + "No cell was derived: every cell was run.\n\n";
@@ -293,12 +388,14 @@ std::string render_markdown(const MarkdownInputs& inputs) {
   std::string md = "# Sweep report\n\nEvery number below is also in tables/*.csv and "
                    "tables/*.json (docs/reports.md explains each column).\n\n";
   md += findings_section(tables);
+  md += coverage_section(tables);
   md += context_section(inputs);
   md += iso_budget_section(tables);
   md += model_section(tables);
   md += latency_section(tables);
   md += entropy_section(tables);
   md += adaptive_section(tables);
+  md += sampler_section(tables);
   md += derived_section(tables);
   md += figures_section(*inputs.figures);
   return md;

@@ -121,6 +121,20 @@ ModelInfo read_model(const json& record, const std::string& where) {
   model.training_source = fields.has("training_source") && record["training_source"].is_string()
                               ? record["training_source"].get<std::string>()
                               : "";
+  model.base = fields.has("base") ? fields.string("base") : model.name;
+  if (fields.has("sampler")) {
+    const Fields sampler(fields.object("sampler"), where + ": sampler");
+    model.sampler_kind = sampler.has("kind") ? sampler.string("kind") : "none";
+    if (model.sampler_kind != "none" && model.sampler_kind != "noise" &&
+        model.sampler_kind != "dropout") {
+      sampler.fail("field 'kind' must be none, noise or dropout");
+    }
+    model.sampler_value = sampler.has("value") ? sampler.non_negative("value") : 0.0;
+  }
+  if (fields.has("verifier")) {
+    const Fields verifier(fields.object("verifier"), where + ": verifier");
+    model.verifier = verifier.has("path") ? verifier.string("path") : "";
+  }
   return model;
 }
 
@@ -219,6 +233,23 @@ void read_trajectory_counts(const Fields& fields, Cell& cell) {
   }
 }
 
+// coverage_per_puzzle (one value in [0, 1] per puzzle) and coverage_one_answer_ceiling.
+void read_coverage_detail(const Fields& fields, Cell& cell) {
+  if (fields.has("coverage_per_puzzle")) {
+    const json& values = fields.require("coverage_per_puzzle");
+    if (!values.is_array() || static_cast<std::int64_t>(values.size()) != cell.puzzles) {
+      fields.fail("coverage_per_puzzle must hold one number per puzzle");
+    }
+    for (const json& value : values) {
+      if (!value.is_number() || value.get<double>() < 0.0 || value.get<double>() > 1.0) {
+        fields.fail("coverage_per_puzzle must hold numbers in [0, 1]");
+      }
+      cell.coverage_per_puzzle.push_back(value.get<double>());
+    }
+  }
+  cell.coverage_one_answer_ceiling = fields.optional_number("coverage_one_answer_ceiling");
+}
+
 Cell read_cell(const json& record, const std::string& where, const SweepRun& run,
                std::size_t run_index) {
   const Fields fields(record, where + ": cell");
@@ -283,6 +314,7 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
   read_trajectory_counts(fields, cell);
   cell.pass_at_k = fields.optional_number("pass_at_k");
   cell.coverage = fields.optional_number("coverage");
+  read_coverage_detail(fields, cell);
   cell.applications = fields.non_negative("applications");
   cell.flops = fields.non_negative("flops");
   cell.applications_per_puzzle = fields.non_negative("applications_per_puzzle");

@@ -35,6 +35,13 @@ struct ModelInfo {
   // `training_flops`, when known; `training_source` says which.
   std::optional<double> training_flops;
   std::string training_source;
+  // The sampler setting the sweep ran this model under (`samplers`): the model of `models` it
+  // is a variant of, "none", "noise" or "dropout" and the scale or rate. Records written before
+  // samplers existed read as base = name, kind none.
+  std::string base;
+  std::string sampler_kind = "none";
+  double sampler_value = 0.0;
+  std::string verifier;  // the attached verifier file, or ""
 };
 
 struct Quantiles {
@@ -71,6 +78,10 @@ struct Cell {
   std::vector<std::int64_t> trajectories_correct, trajectories_run;
   std::optional<double> pass_at_k;
   std::optional<double> coverage;  // mean coverage@width; none for unique-solution tasks
+  std::vector<double> coverage_per_puzzle;  // per puzzle, when recorded
+  // The mean over puzzles of 1 / solutions: what one answer per puzzle can cover at most (a
+  // deterministic model's ceiling at any width), when recorded.
+  std::optional<double> coverage_one_answer_ceiling;
   double applications = 0.0;
   double flops = 0.0;
   double applications_per_puzzle = 0.0;

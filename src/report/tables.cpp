@@ -115,6 +115,18 @@ json clustered_pass_at_1(const Cell& cell) {
   return {{"pass_at_1_low", rate.interval.low}, {"pass_at_1_high", rate.interval.high}};
 }
 
+json coverage_interval(const Cell& cell) {
+  json fields = {{"coverage_low", nullptr},
+                 {"coverage_high", nullptr},
+                 {"coverage_one_answer_ceiling", optional_value(cell.coverage_one_answer_ceiling)}};
+  if (!cell.coverage_per_puzzle.empty()) {
+    const analysis::Interval interval = analysis::mean_interval(cell.coverage_per_puzzle, 0.0, 1.0);
+    fields["coverage_low"] = interval.low;
+    fields["coverage_high"] = interval.high;
+  }
+  return fields;
+}
+
 Table iso_budget_table(const SweepResults& results) {
   Table table{"iso_budget", "Every cell, grouped by model, halting and budget", {
       {"model", "model name"},
@@ -140,6 +152,10 @@ Table iso_budget_table(const SweepResults& results) {
       {"pass_at_1_high", "95% upper bound of pass_at_1, clustered by puzzle"},
       {"pass_at_k", "unbiased pass@k with k = width"},
       {"coverage", "mean coverage@width (empty for unique-solution tasks)"},
+      {"coverage_low", "95% lower bound of coverage (Student's t over puzzles)"},
+      {"coverage_high", "95% upper bound of coverage"},
+      {"coverage_one_answer_ceiling",
+       "the most one answer per puzzle can cover (a deterministic model at any width)"},
       {"applications_per_puzzle", "network applications executed per puzzle"},
       {"flops_per_puzzle", "FLOPs executed per puzzle"},
       {"directory", "input directory"}});
@@ -155,6 +171,7 @@ Table iso_budget_table(const SweepResults& results) {
                 {"flops_per_puzzle", cell->flops_per_puzzle},
                 {"directory", results.runs[cell->run].directory}};
     row.update(clustered_pass_at_1(*cell));
+    row.update(coverage_interval(*cell));
     for (const std::string& aggregator : cell->aggregators) {
       const analysis::Interval interval =
           analysis::wilson_interval(cell->correct.at(aggregator), cell->puzzles);
@@ -356,7 +373,8 @@ PairedTest paired_test(const Cell& a, const std::string& a_aggregator, const Cel
 
 std::vector<const Table*> ReportTables::all() const {
   return {&findings, &runs,    &models,  &iso_budget, &iso_budget_mcnemar, &model_comparison,
-          &total_matched, &latency, &entropy, &derived,    &adaptive};
+          &total_matched, &latency, &entropy, &derived,    &adaptive, &samplers,
+          &sampler_collapse};
 }
 
 ReportTables build_tables(const SweepResults& results, const TableOptions& options) {
@@ -368,6 +386,7 @@ ReportTables build_tables(const SweepResults& results, const TableOptions& optio
   build_model_comparison(results, tables);
   build_total_matched(results, tables);
   build_adaptive_table(results, tables);
+  build_sampler_tables(results, tables);
   tables.latency = latency_table(results, options);
   tables.entropy = entropy_table(results);
   tables.derived = derived_table(results);

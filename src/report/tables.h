@@ -28,6 +28,8 @@ struct ReportTables {
   Table derived;             // which cells came from prefixes of which run
   Table adaptive;            // adaptive policies at matched compute (adaptive_table.cpp)
   Table findings;            // named comparisons, Holm-adjusted together (findings.cpp)
+  Table samplers;            // sampler variants' width against depth (sampler_table.cpp)
+  Table sampler_collapse;    // where each sampler's accuracy collapses
   std::string model_comparison_note;  // why model_comparison is empty, if it is
   std::string total_matched_note;     // why total_matched is empty, if it is
   std::string findings_note;          // where the findings' comparisons come from
@@ -60,5 +62,8 @@ void build_model_comparison(const SweepResults& results, ReportTables& tables);
 void build_total_matched(const SweepResults& results, ReportTables& tables);
 // Builder of the adaptive-policy table (adaptive_table.cpp).
 void build_adaptive_table(const SweepResults& results, ReportTables& tables);
+// Builders of the samplers and sampler_collapse tables (sampler_table.cpp); both stay empty
+// when no model of the sweep ran under a sampler.
+void build_sampler_tables(const SweepResults& results, ReportTables& tables);
 
 }  // namespace gram::report

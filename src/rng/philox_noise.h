@@ -20,12 +20,7 @@
 #include <Random123/philox.h>
 
 #include "rng/libm_float.h"
-
-#if defined(__CUDACC__)
-#define GRAM_HOST_DEVICE __host__ __device__
-#else
-#define GRAM_HOST_DEVICE
-#endif
+#include "util/host_device.h"
 
 namespace gram::rng {
 

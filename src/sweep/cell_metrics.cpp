@@ -69,6 +69,10 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
   // Per puzzle: right trajectories of the run, and the run's trajectories, so that the report
   // can give pass@1 an interval clustered by puzzle (analysis/inference.h).
   std::vector<int> trajectories_correct, trajectories_run;
+  // Per puzzle: coverage@width, and the most a model giving one answer per puzzle (every
+  // trajectory alike, as a deterministic model's) can cover: 1 / its solution count.
+  std::vector<double> coverage_per_puzzle;
+  double one_answer_ceiling = 0.0;
   for (std::size_t index = 0; index < outcomes.size(); ++index) {
     const engine::PuzzleOutcome& outcome = outcomes[index];
     const CellShape shape{widths[index], depth};
@@ -105,7 +109,10 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
     pass_at_1 += static_cast<double>(correct_in_run) / n;
     pass_at_k += analysis::pass_at_k(n, correct_in_run, shape.width);
     if (!truth.solution_counts.empty()) {
-      coverage += analysis::coverage(valid_answers, truth.solution_counts.at(outcome.puzzle));
+      const std::int64_t solutions = truth.solution_counts.at(outcome.puzzle);
+      coverage_per_puzzle.push_back(analysis::coverage(valid_answers, solutions));
+      coverage += coverage_per_puzzle.back();
+      one_answer_ceiling += solutions > 0 ? 1.0 / static_cast<double>(solutions) : 0.0;
     }
   }
 
@@ -126,6 +133,10 @@ nlohmann::json cell_figures(std::span<const engine::PuzzleOutcome> outcomes,
                             {"flops_per_puzzle", flops / puzzles}};
   figures["coverage"] = truth.solution_counts.empty() ? nlohmann::json(nullptr)
                                                       : nlohmann::json(coverage / puzzles);
+  if (!truth.solution_counts.empty()) {
+    figures["coverage_per_puzzle"] = coverage_per_puzzle;
+    figures["coverage_one_answer_ceiling"] = one_answer_ceiling / puzzles;
+  }
   return figures;
 }
 

@@ -54,6 +54,7 @@ nlohmann::json search_settings_json(const engine::SearchSettings& settings);
 // (engine/distributed_search.h); `on_local` sees this rank's puzzles as they finish, and
 // `on_puzzle`, on rank 0, every puzzle in order.
 void execute_search(engine::DistributedRun& ranks, const model::Model& model,
+                    const engine::SamplerSettings& sampler, const model::Verifier* verifier,
                     backend::Backend& backend, const tasks::Task& task,
                     std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
                     const std::function<void(const engine::SearchOutcome&)>& on_local,

@@ -17,6 +17,8 @@
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
+#include "engine/sampler.h"
+#include "model/verifier.h"
 #include "model/weights.h"
 #include "sweep/cell_metrics.h"
 #include "backend/gemm_peak.h"
@@ -39,16 +41,41 @@ namespace {
 struct LoadedModel {
   config::SweepModel source;
   model::Model model;
-  model::FlopCounts flops;
+  model::FlopCounts flops;  // the verifier's counted in place of the value head
+  engine::SamplerSettings sampler;
+  std::optional<model::Verifier> verifier;
+  std::string verifier_warning;  // trained on another version of the model file, or ""
+
+  bool has_value_source() const { return model.config.has_value_head || verifier.has_value(); }
+  bool stochastic() const { return model.config.noise.enabled || sampler.active(); }
+  const model::Verifier* verifier_or_null() const { return verifier ? &*verifier : nullptr; }
 };
+
+// The sampler of a sweep model's variant: its setting's kind and value with the sweep's keys
+// for where and how.
+engine::SamplerSettings variant_sampler(const config::SweepConfig& config,
+                                        const config::SamplerSpec& spec) {
+  return engine::make_sampler(spec.kind == "noise" ? spec.value : 0.0, config.noise_mode,
+                              config.noise_at, spec.kind == "dropout" ? spec.value : 0.0,
+                              config.dropout_at, config.dropout_sites, config.dropout_layers);
+}
 
 // Loads every model and checks that they can be compared: one task, aggregators they support.
 std::vector<LoadedModel> load_models(const config::SweepConfig& config,
                                      std::span<const engine::Aggregator> aggregators) {
   std::vector<LoadedModel> models;
   for (const config::SweepModel& source : config::sweep_models(config)) {
-    LoadedModel loaded{source, model::load_model(source.path), {}};
+    LoadedModel loaded{source, model::load_model(source.path), {}, {}, {}, {}};
     loaded.flops = model::count_flops(loaded.model.config);
+    loaded.sampler = variant_sampler(config, source.sampler);
+    engine::check_sampler(loaded.sampler, loaded.model.config, source.path);
+    if (!source.verifier.empty()) {
+      loaded.verifier = model::load_verifier(source.verifier);
+      model::check_verifier_fits(*loaded.verifier, loaded.model);
+      loaded.flops =
+          model::with_verifier(loaded.flops, loaded.model.config, loaded.verifier->config);
+      loaded.verifier_warning = model::verifier_model_mismatch(*loaded.verifier, source.path);
+    }
     if (!models.empty() && loaded.model.config.task != models.front().model.config.task) {
       throw Error(source.path + ": task " + loaded.model.config.task + " differs from " +
                   models.front().source.path + "'s " + models.front().model.config.task +
@@ -56,20 +83,21 @@ std::vector<LoadedModel> load_models(const config::SweepConfig& config,
     }
     const auto& policies = config.policies;
     if (std::find(policies.begin(), policies.end(), "verifier") != policies.end() &&
-        !loaded.model.config.has_value_head) {
-      throw Error("policy 'verifier' needs a value head; " + source.path + " has none");
+        !loaded.has_value_source()) {
+      throw Error("policy 'verifier' needs a value head or a verifier; " + source.path +
+                  " has none");
     }
-    if (!config.searches.empty() && !loaded.model.config.has_value_head) {
+    if (!config.searches.empty() && !loaded.has_value_source()) {
       throw Error("searches are guided by the value head; " + source.path + " has none");
     }
-    if (!config.searches.empty() && !loaded.model.config.noise.enabled) {
-      throw Error("searches need a stochastic model: " + source.path +
-                  " is deterministic, so every row would follow the same trajectory");
+    if (!config.searches.empty() && !loaded.stochastic()) {
+      throw Error("searches need a stochastic model: " + source.path + " (" + source.name +
+                  ") is deterministic, so every row would follow the same trajectory");
     }
     for (engine::Aggregator aggregator : aggregators) {
-      if (engine::needs_value_head(aggregator) && !loaded.model.config.has_value_head) {
+      if (engine::needs_value_head(aggregator) && !loaded.has_value_source()) {
         throw Error("aggregator '" + engine::aggregator_name(aggregator) +
-                    "' needs a value head; " + source.path + " has none");
+                    "' needs a value head or a verifier; " + source.path + " has none");
       }
     }
     models.push_back(std::move(loaded));
@@ -193,7 +221,7 @@ int merge_shards(const std::filesystem::path& directory, const std::string& plan
       keys.push_back(entropy_key(planned.name));
     }
     for (const Policy& policy :
-         sweep_policies(config, models[planned.model].model.config.has_value_head)) {
+         sweep_policies(config, models[planned.model].has_value_source())) {
       if (policy.fits(planned.width)) keys.push_back(policy_key(planned.name, policy.name));
     }
     bool took_any = false;
@@ -263,7 +291,8 @@ void run_searches(std::span<const SearchRun> searches, std::span<const int> pend
     std::vector<engine::SearchOutcome> searched;
     const auto start = std::chrono::steady_clock::now();
     execute_search(
-        ranks, loaded.model, backend, task, puzzles, search, row_caps.at(index),
+        ranks, loaded.model, loaded.sampler, loaded.verifier_or_null(), backend, task, puzzles,
+        search, row_caps.at(index),
         [&](const engine::SearchOutcome&) {
           progress.advance(static_cast<double>(rows) * search.settings.depth);
           throw_if_stop_requested();
@@ -381,7 +410,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       hash_to_hex(fnv1a64(config::result_defining_json(config).dump() + "|" + config.puzzles));
   const std::vector<bool> in_shard = runs_of_shard(plan, plan_models, shard);
 
-  auto backend = backend::make_backend(config.backend, config.threads);
+  auto backend = backend::make_backend(config.backend, config.threads, ranks.local_rank());
+  ranks.use_device_plane(*backend);
+  const backend::MemoryCapacity capacity = backend->memory_capacity();
   std::set<std::string> done;
   std::optional<JsonlWriter> cells;
   SweepSummary summary;
@@ -430,13 +461,28 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
                          {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
                          {"source", peak.source}};
       context["models"] = nlohmann::json::array();
+      std::set<std::string> warned;  // one warning per model of `models`, not per variant
       for (const LoadedModel& loaded : models) {
         nlohmann::json entry = {{"name", loaded.source.name},
                                 {"path", loaded.source.path},
                                 {"config", loaded.model.config.to_json()},
                                 {"parameters", model::count_parameters(loaded.model.config)},
                                 {"flops_per_application", loaded.flops.per_application},
-                                {"flops_per_step", loaded.flops.per_step}};
+                                {"flops_per_step", loaded.flops.per_step},
+                                {"base", loaded.source.base},
+                                {"sampler", engine::sampler_json(loaded.sampler)}};
+        entry["sampler"]["kind"] = loaded.source.sampler.kind;
+        entry["sampler"]["value"] = loaded.source.sampler.value;
+        entry["verifier"] = nullptr;
+        if (loaded.verifier) {
+          entry["verifier"] = {{"path", loaded.source.verifier},
+                               {"config", loaded.verifier->config.to_json()},
+                               {"flops_per_step", model::verifier_flops(loaded.verifier->config)},
+                               {"matches_model", loaded.verifier_warning.empty()}};
+          if (!loaded.verifier_warning.empty() && warned.insert(loaded.source.base).second) {
+            std::fprintf(stderr, "gram: warning: %s\n", loaded.verifier_warning.c_str());
+          }
+        }
         entry.update(training_json(loaded));
         context["models"].push_back(std::move(entry));
       }
@@ -466,7 +512,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       bool needed = entropy_run.at({planned.model, planned.halting}) == run &&
                     !done.contains(entropy_key(planned.name));
       for (const Policy& policy :
-           sweep_policies(config, models[planned.model].model.config.has_value_head)) {
+           sweep_policies(config, models[planned.model].has_value_source())) {
         needed = needed || (policy.fits(planned.width) &&
                             !done.contains(policy_key(planned.name, policy.name)));
       }
@@ -531,7 +577,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     try {
       const engine::RowPlan fitted = engine::plan_rows(
           engine::estimate_memory(models[planned.model].model.config, rows_needed, planned.depth),
-          wanted, config.memory_limit);
+          wanted, config.memory_limit, capacity);
       row_caps[run] = fitted.row_cap;
       if (fitted.row_cap < wanted && ranks.is_root()) {
         std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(), wanted,
@@ -554,7 +600,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
       const engine::RowPlan fitted = engine::plan_rows(
           engine::estimate_memory(models[planned.model].model.config, rows_needed,
                                   planned.settings.depth),
-          wanted, config.memory_limit);
+          wanted, config.memory_limit, capacity);
       // Whole puzzles per batch: the fitted cap rounded down to a multiple of the rows.
       if (fitted.row_cap < rows) {
         throw Error("one puzzle's " + std::to_string(rows) + " search rows do not fit " +
@@ -576,7 +622,8 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     const LoadedModel& loaded = models[planned.model];
     const auto items =
         engine::make_work(0, static_cast<std::uint32_t>(puzzles.size()), planned.width);
-    engine::RecursiveModel recursive(loaded.model, *backend, row_caps.at(run));
+    engine::RecursiveModel recursive(loaded.model, *backend, row_caps.at(run), loaded.sampler);
+    if (loaded.verifier) recursive.attach_verifier(*loaded.verifier);
     engine::RunSettings run_settings;
     run_settings.depth = planned.depth;
     run_settings.halting = planned.halting;
@@ -647,7 +694,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
                     {"entropy_bits", entropy_by_depth(outcomes, planned.depth)}});
     }
     // Adaptive policies replayed on this run's trajectories at its depth (policy_cells.h).
-    for (const Policy& policy : sweep_policies(config, loaded.model.config.has_value_head)) {
+    for (const Policy& policy : sweep_policies(config, loaded.has_value_source())) {
       if (!policy.fits(planned.width) || done.contains(policy_key(planned.name, policy.name))) {
         continue;
       }

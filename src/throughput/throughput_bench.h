@@ -26,6 +26,7 @@ struct BenchSettings {
   int repetitions = 5;
   std::uint64_t seed = 0;
   double peak_flops_per_s = 0.0;  // 0: no fraction of peak
+  int verify = 0;                 // trajectories per case checked against the reference (0: all)
 };
 
 struct Spread {
@@ -40,7 +41,8 @@ struct BenchRow {
   std::int64_t trajectories = 0;   // per repetition
   std::int64_t applications = 0;   // per repetition
   double flops = 0.0;              // per repetition
-  int wrong = 0;                   // trajectories whose answer or steps differ from the reference
+  int verified = 0;                // trajectories checked against the reference
+  int wrong = 0;                   // of those, whose answer or steps differ from the reference
   Spread seconds;
   Spread trajectories_per_s;
   Spread applications_per_s;

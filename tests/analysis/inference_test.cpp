@@ -87,5 +87,19 @@ TEST(ClusteredRate, IndependentLookingPuzzlesKeepEveryTrial) {
   EXPECT_THROW(clustered_rate(std::vector<std::int64_t>{5}, std::vector<std::int64_t>{4}), Error);
 }
 
+// {0.2, 0.5, 0.9, 0.4}: mean 0.5, sample sd 0.294392, t(0.975, 3) = 3.182446: half-width
+// 3.182446 x 0.294392 / 2 = 0.468443.
+TEST(MeanInterval, StudentsTHandCase) {
+  const std::vector<double> values = {0.2, 0.5, 0.9, 0.4};
+  const Interval interval = mean_interval(values, 0.0, 1.0);
+  EXPECT_NEAR(interval.low, 0.0315565877, 1e-9);
+  EXPECT_NEAR(interval.high, 0.9684434123, 1e-9);
+  // Clipped to the bounds, a single value gives the whole range, none is an error.
+  const std::vector<double> spread = {0.0, 1.0, 0.0};
+  EXPECT_EQ(mean_interval(spread, 0.0, 1.0).low, 0.0);
+  EXPECT_EQ(mean_interval(std::vector<double>{0.3}, 0.0, 1.0).high, 1.0);
+  EXPECT_THROW(mean_interval(std::vector<double>{}, 0.0, 1.0), Error);
+}
+
 }  // namespace
 }  // namespace gram::analysis

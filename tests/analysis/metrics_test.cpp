@@ -162,5 +162,15 @@ TEST(Coverage, CountsDistinctValidAnswers) {
   EXPECT_DOUBLE_EQ(coverage(found, 0), 0.0);
 }
 
+// Positives {0.9, 0.6, 0.4}, negatives {0.5, 0.4}: pairs won 0.9>0.5, 0.9>0.4, 0.6>0.5,
+// 0.6>0.4, 0.4=0.4 (half), 0.4<0.5: 4.5 of 6 = 0.75.
+TEST(Auroc, HandCaseWithATie) {
+  const std::vector<double> positive = {0.9, 0.6, 0.4}, negative = {0.5, 0.4};
+  EXPECT_DOUBLE_EQ(auroc(positive, negative), 0.75);
+  EXPECT_DOUBLE_EQ(auroc(std::vector<double>{1.0}, std::vector<double>{0.0}), 1.0);
+  EXPECT_DOUBLE_EQ(auroc(std::vector<double>{0.3}, std::vector<double>{0.3}), 0.5);
+  EXPECT_THROW(auroc(std::vector<double>{}, negative), Error);
+}
+
 }  // namespace
 }  // namespace gram::analysis

@@ -1,8 +1,9 @@
 // The CPU backend's fused blocks (backend/cpu_blocks.cpp) against the same blocks run as their
 // separate operations (Backend's defaults: linear, swiglu, linear, add_rmsnorm, and for mlp_t
 // the two transposes): bit for bit, on every GEMM kernel the CPU runs, 1 and 2 threads, shapes
-// that leave every tail of the kernels' tiles. The SwiGLU epilogue of the fixed-order GEMM and
-// the positions-axis products (sequence_gemm.h) are what make these equal.
+// that leave every tail of the kernels' tiles, without and with a sampler's dropout on the
+// branch (BlockDropout, numbered as the separate operations' output). The SwiGLU epilogue of
+// the fixed-order GEMM and the positions-axis products (sequence_gemm.h) make these equal.
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -15,6 +16,7 @@
 
 #include "backend/backend.h"
 #include "backend/fixed_order_gemm.h"
+#include "backend/sampler_math.h"
 
 namespace gram {
 namespace {
@@ -28,6 +30,26 @@ std::vector<float> random_values(std::size_t count, std::uint32_t seed, float sc
   std::vector<float> values(count);
   for (float& value : values) value = normal(generator);
   return values;
+}
+
+// Row keys of `rows` distinct trajectories, and a 30% dropout mask on them.
+struct TestDropout {
+  std::vector<backend::NoiseRow> keys;
+  backend::BlockDropout block;
+};
+
+TestDropout test_dropout(int rows, std::size_t per_row) {
+  TestDropout dropout;
+  for (int row = 0; row < rows; ++row) {
+    const auto index = static_cast<std::uint32_t>(row);
+    dropout.keys.push_back({11 + index, index % 3, index / 3});
+  }
+  dropout.block.row_keys = dropout.keys.data();
+  dropout.block.per_row = per_row;
+  dropout.block.mask.draw = {1234, 2, 7};
+  dropout.block.mask.drop_below = backend::dropout_threshold(0.3);
+  dropout.block.mask.keep_scale = static_cast<float>(1.0 / 0.7);
+  return dropout;
 }
 
 std::vector<GemmKernel> supported_kernels() {
@@ -70,13 +92,22 @@ TEST(FusedBlocks, SwiGluBlockEqualsItsOperationsBitForBit) {
         std::vector<float> narrow(std::size_t(s.tokens) * s.ffn);
         std::vector<float> residual(x.size());
         backend::BlockWorkspace workspace{wide.data(), narrow.data(), residual.data(), nullptr};
-        std::vector<float> fused = x, separate = x;
-        cpu->swiglu_block(s.tokens, fused.data(), *fused_up, *fused_down, 1e-5f, workspace);
-        cpu->Backend::swiglu_block(s.tokens, separate.data(), *plain_up, *plain_down, 1e-5f,
-                                   workspace);
-        EXPECT_EQ(differing_bits(fused, separate), 0)
-            << backend::to_string(kernel) << ", " << threads << " threads, " << s.tokens
-            << " tokens x " << s.hidden << ", F " << s.ffn;
+        // Trajectories of 37 positions where the tokens make whole ones, else one trajectory.
+        const int positions = s.tokens % 37 == 0 ? 37 : s.tokens;
+        const TestDropout mask =
+            test_dropout(s.tokens / positions, std::size_t(positions) * s.hidden);
+        const backend::BlockDropout* const dropouts[] = {nullptr, &mask.block};
+        for (const backend::BlockDropout* dropout : dropouts) {
+          std::vector<float> fused = x, separate = x;
+          cpu->swiglu_block(s.tokens, fused.data(), *fused_up, *fused_down, 1e-5f, workspace,
+                            dropout);
+          cpu->Backend::swiglu_block(s.tokens, separate.data(), *plain_up, *plain_down, 1e-5f,
+                                     workspace, dropout);
+          EXPECT_EQ(differing_bits(fused, separate), 0)
+              << backend::to_string(kernel) << ", " << threads << " threads, " << s.tokens
+              << " tokens x " << s.hidden << ", F " << s.ffn
+              << (dropout != nullptr ? ", dropout" : "");
+        }
       }
     }
   }
@@ -109,14 +140,19 @@ TEST(FusedBlocks, MlpTBlockEqualsItsOperationsWithTransposesBitForBit) {
         std::vector<float> residual(x.size()), transposed(x.size());
         backend::BlockWorkspace workspace{wide.data(), narrow.data(), residual.data(),
                                           transposed.data()};
-        std::vector<float> fused = x, separate = x;
-        cpu->mlp_t_block(s.rows, s.positions, s.hidden, fused.data(), *fused_up, *fused_down,
-                         1e-5f, workspace);
-        cpu->Backend::mlp_t_block(s.rows, s.positions, s.hidden, separate.data(), *plain_up,
-                                  *plain_down, 1e-5f, workspace);
-        EXPECT_EQ(differing_bits(fused, separate), 0)
-            << backend::to_string(kernel) << ", " << threads << " threads, " << s.rows
-            << " rows x " << s.positions << " x " << s.hidden << ", Ft " << s.mixer;
+        const TestDropout mask = test_dropout(s.rows, state);
+        const backend::BlockDropout* const dropouts[] = {nullptr, &mask.block};
+        for (const backend::BlockDropout* dropout : dropouts) {
+          std::vector<float> fused = x, separate = x;
+          cpu->mlp_t_block(s.rows, s.positions, s.hidden, fused.data(), *fused_up, *fused_down,
+                           1e-5f, workspace, dropout);
+          cpu->Backend::mlp_t_block(s.rows, s.positions, s.hidden, separate.data(), *plain_up,
+                                    *plain_down, 1e-5f, workspace, dropout);
+          EXPECT_EQ(differing_bits(fused, separate), 0)
+              << backend::to_string(kernel) << ", " << threads << " threads, " << s.rows
+              << " rows x " << s.positions << " x " << s.hidden << ", Ft " << s.mixer
+              << (dropout != nullptr ? ", dropout" : "");
+        }
       }
     }
   }

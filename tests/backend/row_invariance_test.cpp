@@ -144,5 +144,40 @@ TEST(RowInvariance, TransposeArgmaxAndNoise) {
   });
 }
 
+// The samplers' noise (both modes; the relative one sums a position's squares) and dropout
+// masks: each row from its key and its own values alone. hidden = 9 makes Philox groups
+// straddle positions.
+TEST(RowInvariance, SamplerNoiseAndDropout) {
+  const int positions = 5, hidden = 9, per_row = positions * hidden;
+  auto keys_of = [&](const std::vector<float>& in, int rows) {
+    std::vector<backend::NoiseRow> keys(rows);
+    for (int r = 0; r < rows; ++r) {
+      keys[r] = {static_cast<std::uint32_t>(std::abs(in[std::size_t(r) * per_row]) * 1000), 3, 5};
+    }
+    return keys;
+  };
+  for (const bool relative : {false, true}) {
+    expect_row_invariant(relative ? "inject_noise relative" : "inject_noise absolute", per_row,
+                         per_row, [&](auto& b, int rows, auto& in, auto& out) {
+      const std::vector<backend::NoiseRow> keys = keys_of(in, rows);
+      backend::InjectedNoise noise;
+      noise.draw = {42, 1, 7};
+      noise.scale = 0.3f;
+      noise.relative = relative;
+      out = in;
+      b.inject_noise(rows, positions, hidden, out.data(), keys.data(), noise);
+    });
+  }
+  expect_row_invariant("dropout", per_row, per_row, [&](auto& b, int rows, auto& in, auto& out) {
+    const std::vector<backend::NoiseRow> keys = keys_of(in, rows);
+    backend::DropoutMask mask;
+    mask.draw = {42, 1, 9};
+    mask.drop_below = 1u << 30;  // rate 0.25
+    mask.keep_scale = 1.0f / 0.75f;
+    out = in;
+    b.dropout(rows, per_row, out.data(), keys.data(), mask);
+  });
+}
+
 }  // namespace
 }  // namespace gram

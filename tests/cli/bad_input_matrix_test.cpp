@@ -25,6 +25,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/verifier.h"
+#include "model/weights.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -138,6 +141,8 @@ const Inputs& inputs();
 const std::string& nqueens_model();
 const std::string& coloring_model();
 const std::string& sweep_dir();
+const std::string& verifier_file();
+std::string verifier_for_hidden_size(int hidden_size);
 fs::path suite_dir();
 
 // A run of the sudoku model on `puzzles` with `extra` arguments, writing into `dir`.
@@ -462,6 +467,18 @@ std::vector<Row> rows() {
                                "--searches", "smc", "--search_rows", "4"});
        },
        {"config: search tiny-smc-r4-d1 has no uniform cell to be compared with"}},
+      {"SweepSamplerNotASpec", [](const fs::path& d) { return sweep_args(d, {"--samplers", "noise"}); },
+       {"'samplers': entry 'noise' must be none, noise:SCALE or dropout:RATE"}},
+      {"SweepVerifierUnknownModel",
+       [](const fs::path& d) { return sweep_args(d, {"--verifiers", "other=" + verifier_file()}); },
+       {"config: 'verifiers' entry 'other=", "must be name=path for a model of 'models'"}},
+      {"SweepVerifierDoesNotFit",
+       [](const fs::path& d) {
+         return sweep_args(d, {"--budgets", "2", "--verifiers",
+                               "tiny=" + verifier_for_hidden_size(16)});
+       },
+       {"verifier16.safetensors: the verifier reads states of hidden_size 16",
+        "sudoku.safetensors has hidden_size 32"}},
       // -- bench config YAML -----------------------------------------------------------------
       {"BenchYamlUnknownKey",
        [](const fs::path& d) { return Args{"bench", "--config", file(d, "bench.yaml", "model: m\nwidth: [1]\n")}; },
@@ -640,6 +657,56 @@ std::vector<Row> rows() {
        {"rank-0.log: cannot open the rank log"}, {"GRAM_LOG_DIR=@DIR@/plain/logs"}},
       {"SlurmTasksWithoutMpi", [](const fs::path& d) { return sudoku_run(d); },
        {"slurm started 2 tasks but MPI sees 1 rank"}, {"SLURM_PROCID=0", "SLURM_NTASKS=2"}},
+      // -- samplers and verifier files (gram run) ---------------------------------------------
+      {"NoiseScaleNegative", [](const fs::path& d) { return sudoku_run(d, {"--noise_scale", "-1"}); },
+       {"--set noise_scale=-1: 'noise_scale' must be >= 0"}},
+      {"DropoutRateOne", [](const fs::path& d) { return sudoku_run(d, {"--dropout_rate", "1"}); },
+       {"config: 'dropout_rate' must be below 1 (got 1)"}},
+      {"NoiseAtUnknownUpdate", [](const fs::path& d) { return sudoku_run(d, {"--noise_at", "x"}); },
+       {"--set noise_at=x: 'noise_at': unknown update 'x' (known: h, l)"}},
+      {"DropoutLayerNotInTheModel",
+       [](const fs::path& d) {
+         return sudoku_run(d, {"--dropout_rate", "0.1", "--dropout_layers", "5"});
+       },
+       {"dropout_layers: ", "sudoku.safetensors has layers 0..1, not layer 5"}},
+      {"VerifierMissing",
+       [](const fs::path& d) { return sudoku_run(d, {"--verifier", (d / "none.safetensors").string()}); },
+       {"none.safetensors: cannot open"}},
+      {"VerifierIsAModel",
+       [](const fs::path& d) { return sudoku_run(d, {"--verifier", inputs().sudoku_model}); },
+       {"sudoku.safetensors: metadata has no 'gram_verifier' (not a gram-engine verifier)"}},
+      {"VerifierConfigUnknownKey",
+       [](const fs::path& d) {
+         Safetensors file = read_safetensors(verifier_file());
+         json config = json::parse(file.header["__metadata__"]["gram_verifier"].get<std::string>());
+         config["hiden"] = 4;
+         file.header["__metadata__"]["gram_verifier"] = config.dump();
+         write_safetensors(d / "key.safetensors", file);
+         return sudoku_run(d, {"--verifier", (d / "key.safetensors").string()});
+       },
+       {"key.safetensors: verifier config: unknown key 'hiden'"}},
+      {"VerifierWrongShape",
+       [](const fs::path& d) {
+         Safetensors file = read_safetensors(verifier_file());
+         json& shape = file.header["verifier.in_h"]["shape"];
+         shape = json::array({shape[1], shape[0]});  // same bytes, transposed
+         write_safetensors(d / "shape.safetensors", file);
+         return sudoku_run(d, {"--verifier", (d / "shape.safetensors").string()});
+       },
+       {"shape.safetensors: tensor 'verifier.in_h' has shape [544, 4], its config expects [4, 544]"}},
+      {"VerifierNanWeight",
+       [](const fs::path& d) {
+         poison_tensor(verifier_file(), d / "nan.safetensors", "verifier.out_bias",
+                       std::numeric_limits<float>::quiet_NaN());
+         return sudoku_run(d, {"--verifier", (d / "nan.safetensors").string()});
+       },
+       {"nan.safetensors: tensor 'verifier.out_bias' element 0 is NaN"}},
+      {"VerifierDoesNotFitTheModel",
+       [](const fs::path& d) {
+         return sudoku_run(d, {"--verifier", verifier_for_hidden_size(16)});
+       },
+       {"verifier16.safetensors: the verifier reads states of hidden_size 16 at 17 positions "
+        "(sudoku:4), but ", "sudoku.safetensors has hidden_size 32 at 17 positions (sudoku:4)"}},
   };
 }
 
@@ -686,6 +753,28 @@ const Inputs& inputs() {
     return in;
   }();
   return made;
+}
+
+// A verifier of the Sudoku model's whole h (4 hidden units), and one for a model of another
+// hidden size.
+std::string verifier_for_hidden_size(int hidden_size) {
+  const gram::model::Model model = gram::model::load_model(inputs().sudoku_model);
+  gram::model::ModelConfig config = model.config;
+  config.hidden_size = hidden_size;
+  gram::model::VerifierConfig shape;
+  shape.all_positions = true;
+  shape.hidden = 4;
+  const std::string path =
+      (inputs_dir() / ("verifier" + std::to_string(hidden_size) + ".safetensors")).string();
+  if (!fs::exists(path)) {
+    gram::model::save_verifier(path, gram::model::random_verifier(config, shape, 1));
+  }
+  return path;
+}
+
+const std::string& verifier_file() {
+  static const std::string path = verifier_for_hidden_size(32);
+  return path;
 }
 
 const std::string& nqueens_model() {

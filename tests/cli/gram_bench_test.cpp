@@ -32,6 +32,7 @@ TEST_F(GramCli, BenchVerifiesThenTimesEachCase) {
   ASSERT_EQ(bench["rows"].size(), 4u);  // 2 widths x 2 depths
   for (const auto& row : bench["rows"]) {
     EXPECT_EQ(row["wrong"], 0) << row.dump();
+    EXPECT_EQ(row["verified"], row["trajectories"]) << row.dump();
     const double median = row["trajectories_per_s"]["median"];
     EXPECT_GT(median, 0.0);
     EXPECT_LE(row["trajectories_per_s"]["min"].get<double>(), median);
@@ -40,6 +41,23 @@ TEST_F(GramCli, BenchVerifiesThenTimesEachCase) {
     EXPECT_EQ(row["trajectories"], 4 * row["width"].get<int>());
     EXPECT_EQ(row["applications"], row["trajectories"].get<int>() * row["depth"].get<int>() * 6);
   }
+}
+
+// A GPU's widest cases would keep the CPU reference busy for hours: `verify` checks the first
+// trajectories of each case only, and says how many.
+TEST_F(GramCli, BenchVerifiesTheFirstTrajectoriesWhenAsked) {
+  const std::string config = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+  ASSERT_EQ(run("generate --random-model " + config + " --seed 2 --output " + path("m.safetensors")).status, 0);
+  const Command result = run("bench --model " + path("m.safetensors") +
+                             " --widths 1,8 --depths 1 --repetitions 1 --warmup 0 --threads 1"
+                             " --verify 3 --peak_gflops 10 --output " + path("bench.json"));
+  ASSERT_EQ(result.status, 0) << result.output;
+  const auto rows = read_records(path("bench.json"))[0]["rows"];
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["verified"], 3);   // 4 puzzles x width 1, first 3 checked
+  EXPECT_EQ(rows[1]["verified"], 3);   // of 32
+  EXPECT_EQ(rows[1]["trajectories"], 32);
+  EXPECT_EQ(rows[1]["wrong"], 0);
 }
 
 TEST_F(GramCli, BenchRefusesBadOptions) {

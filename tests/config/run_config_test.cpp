@@ -59,7 +59,9 @@ TEST(RunConfig, TableFollowsDeclarationOrder) {
                                              "round", "stop_threshold", "stop_window",
                                              "search", "particles", "beams", "expand",
                                              "resample_every", "temperature", "ess_threshold",
-                                             "budget"}));
+                                             "budget", "noise_scale", "noise_mode", "noise_at",
+                                             "dropout_rate", "dropout_at", "dropout_sites",
+                                             "dropout_layers", "verifier"}));
 }
 
 TEST(RunConfig, ParsesEachType) {
@@ -154,7 +156,8 @@ TEST(RunConfig, OverrideSyntaxErrors) {
             "--set foo=1: unknown key 'foo' (known: model, puzzles, output, backend, width, "
             "depth, halting, aggregators, seed, row_cap, memory_limit, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
-            "temperature, ess_threshold, budget)");
+            "temperature, ess_threshold, budget, noise_scale, noise_mode, noise_at, dropout_rate, "
+            "dropout_at, dropout_sites, dropout_layers, verifier)");
 }
 
 TEST(RunConfig, FailedOverrideLeavesTheFieldAlone) {
@@ -221,7 +224,8 @@ TEST(RunConfig, HelpTextListsEveryFieldWithItsDefault) {
     EXPECT_NE(help.find(head), std::string::npos) << field.name;
     EXPECT_NE(help.find(field.help), std::string::npos) << field.name;
     if (!field.required) {
-      EXPECT_NE(help.find(field.help + " (default: " + field.get(defaults) + ")"),
+      const std::string value = field.get(defaults);
+      EXPECT_NE(help.find(field.help + " (default: " + (value.empty() ? "\"\"" : value) + ")"),
                 std::string::npos)
           << field.name;
     }

@@ -84,7 +84,8 @@ TEST(RunConfigYaml, UnknownKeyNamesTheLine) {
             "FILE:3: unknown key 'foo' (known: model, puzzles, output, backend, width, depth, "
             "halting, aggregators, seed, row_cap, memory_limit, threads, limit, overwrite, adaptive, round, "
             "stop_threshold, stop_window, search, particles, beams, expand, resample_every, "
-            "temperature, ess_threshold, budget)");
+            "temperature, ess_threshold, budget, noise_scale, noise_mode, noise_at, dropout_rate, "
+            "dropout_at, dropout_sites, dropout_layers, verifier)");
 }
 
 TEST(RunConfigYaml, BadValueNamesTheLine) {

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "backend/backend.h"
+#include "common/delegating_backend.h"
 #include "common/error_message.h"
 #include "common/tiny_model_config.h"
 #include "engine/memory_plan.h"
@@ -15,68 +16,13 @@ namespace gram {
 namespace {
 
 // The CPU backend, counting the bytes allocated through it.
-class CountingBackend : public backend::Backend {
+class CountingBackend : public testing::DelegatingBackend {
  public:
-  CountingBackend() : cpu_(backend::make_cpu_backend(1)) {}
   std::size_t allocated = 0;
-
-  std::string name() const override { return cpu_->name(); }
-  std::string describe() const override { return cpu_->describe(); }
   void* allocate(std::size_t bytes) override {
     allocated += bytes;
-    return cpu_->allocate(bytes);
+    return DelegatingBackend::allocate(bytes);
   }
-  void release(void* pointer) override { cpu_->release(pointer); }
-  void copy_to_device(void* d, const void* s, std::size_t n) override { cpu_->copy_to_device(d, s, n); }
-  void copy_to_host(void* d, const void* s, std::size_t n) override { cpu_->copy_to_host(d, s, n); }
-  void copy_on_device(void* d, const void* s, std::size_t n) override { cpu_->copy_on_device(d, s, n); }
-  void synchronize() override { cpu_->synchronize(); }
-  std::unique_ptr<backend::LinearWeight> prepare_linear(const float* w, int out, int in,
-                                                        backend::WeightUse use) override {
-    return cpu_->prepare_linear(w, out, in, use);
-  }
-  void linear(int rows, const float* x, int x_stride, const backend::LinearWeight& w,
-              const float* bias, float* y) override {
-    cpu_->linear(rows, x, x_stride, w, bias, y);
-  }
-  void add(std::size_t count, const float* a, const float* b, const float* c, float* out) override {
-    cpu_->add(count, a, b, c, out);
-  }
-  void add_rmsnorm(int rows, int width, float* x, const float* residual, float eps) override {
-    cpu_->add_rmsnorm(rows, width, x, residual, eps);
-  }
-  void swiglu(int rows, int hidden, const float* gate_up, float* out) override {
-    cpu_->swiglu(rows, hidden, gate_up, out);
-  }
-  void silu(std::size_t count, float* x) override { cpu_->silu(count, x); }
-  void swiglu_block(int tokens, float* x, const backend::LinearWeight& gate_up,
-                    const backend::LinearWeight& down, float eps,
-                    const backend::BlockWorkspace& workspace) override {
-    cpu_->swiglu_block(tokens, x, gate_up, down, eps, workspace);
-  }
-  void mlp_t_block(int rows, int positions, int hidden, float* x,
-                   const backend::LinearWeight& gate_up, const backend::LinearWeight& down,
-                   float eps, const backend::BlockWorkspace& workspace) override {
-    cpu_->mlp_t_block(rows, positions, hidden, x, gate_up, down, eps, workspace);
-  }
-  void transpose(int batch, int rows, int cols, const float* in, float* out) override {
-    cpu_->transpose(batch, rows, cols, in, out);
-  }
-  void attention(int batch, int seq, int heads, int head_dim, const float* qkv,
-                 const float* rope_cos, const float* rope_sin, float* out) override {
-    cpu_->attention(batch, seq, heads, head_dim, qkv, rope_cos, rope_sin, out);
-  }
-  void noise_step(int rows, int positions, int hidden, float* u_then_h, const float* mu,
-                  const float* sigma_pre, const backend::NoiseRow* row_keys,
-                  const backend::NoiseParams& params) override {
-    cpu_->noise_step(rows, positions, hidden, u_then_h, mu, sigma_pre, row_keys, params);
-  }
-  void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
-    cpu_->argmax(rows, vocab, logits, tokens);
-  }
-
- private:
-  std::unique_ptr<backend::Backend> cpu_;
 };
 
 std::size_t allocated_for(const model::Model& model, int rows) {
@@ -113,18 +59,64 @@ INSTANTIATE_TEST_SUITE_P(
                          model::PositionEncoding::kLearned}),
     [](const ::testing::TestParamInfo<testing::Variant>& info) { return info.param.name; });
 
+// The CPU backend's capacity: weights, rows and results share host memory.
+const backend::MemoryCapacity kHost{0, true, 0, "host memory"};
+// A device's: weights and rows on the device, results on the host.
+backend::MemoryCapacity device_capacity(std::uint64_t free, std::uint64_t host) {
+  return {free, false, host, "device memory of Test GPU (device 0)"};
+}
+
 TEST(PlanRows, LowersTheRowCapToFitTheLimit) {
   const engine::MemoryEstimate estimate{1000, 100, 500};
-  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050).row_cap, 5);  // (2050 - 1500) / 100
-  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050).needed_bytes, 2000u);
-  EXPECT_EQ(engine::plan_rows(estimate, 3, 2050).row_cap, 3);   // already fits
-  EXPECT_EQ(engine::plan_rows(estimate, 64, 1600).row_cap, 1);  // exactly one row
+  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050, kHost).row_cap, 5);  // (2050 - 1500) / 100
+  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050, kHost).needed_bytes, 2000u);
+  EXPECT_EQ(engine::plan_rows(estimate, 3, 2050, kHost).row_cap, 3);   // already fits
+  EXPECT_EQ(engine::plan_rows(estimate, 64, 1600, kHost).row_cap, 1);  // exactly one row
+  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050, kHost).limit_source, "memory_limit");
+}
+
+// On a device the results stay on the host: the same limit holds more rows, and the device's
+// free memory is the default limit.
+TEST(PlanRows, DeviceCapacityCountsWeightsAndRowsOnly) {
+  const engine::MemoryEstimate estimate{1000, 100, 500};
+  const auto device = device_capacity(1550, 1 << 20);
+  EXPECT_EQ(engine::plan_rows(estimate, 64, 2050, device).row_cap, 10);  // (2050 - 1000) / 100
+  const engine::RowPlan fitted = engine::plan_rows(estimate, 64, 0, device);
+  EXPECT_EQ(fitted.row_cap, 5);  // (1550 - 1000) / 100
+  EXPECT_EQ(fitted.limit_bytes, 1550u);
+  EXPECT_EQ(fitted.needed_bytes, 1500u);
+  EXPECT_EQ(fitted.limit_source, "device memory of Test GPU (device 0)");
+  EXPECT_EQ(testing_support::error_message(
+                [&] { engine::plan_rows(estimate, 64, 0, device_capacity(1050, 1 << 20)); }),
+            "memory: the run needs 1.07 KiB of device memory of Test GPU (device 0) with a single "
+            "row (weights 1000 bytes, 100 bytes per row) but only 1.03 KiB is free; lower width, "
+            "limit or the model size, or raise memory_limit");
+  // The results must still fit the host.
+  EXPECT_EQ(testing_support::error_message(
+                [&] { engine::plan_rows(estimate, 64, 0, device_capacity(1 << 20, 400)); }),
+            "memory: the run's results need 500 bytes of host memory but only 400 bytes is "
+            "available; lower width or limit");
+}
+
+// The capacity query as the engine makes it: the backend's, through the interface.
+TEST(PlanRows, TakesTheLimitFromTheBackendsCapacity) {
+  class SmallDevice : public testing::DelegatingBackend {
+   public:
+    backend::MemoryCapacity memory_capacity() const override { return device_capacity(5000, 0); }
+  };
+  SmallDevice device;
+  const engine::MemoryEstimate estimate{1000, 1000, 1u << 30};
+  const engine::RowPlan plan = engine::plan_rows(estimate, 64, 0, device.memory_capacity());
+  EXPECT_EQ(plan.row_cap, 4);
+  const backend::MemoryCapacity cpu = backend::make_cpu_backend(1)->memory_capacity();
+  EXPECT_TRUE(cpu.holds_host_results);
+  EXPECT_EQ(cpu.where, "host memory");
 }
 
 TEST(PlanRows, RefusesWithTheFiguresWhenOneRowDoesNotFit) {
   const engine::MemoryEstimate estimate{1u << 20, 4096, 2048};
   const std::string message = testing_support::error_message(
-      [&] { engine::plan_rows(estimate, 8, 1u << 20); });
+      [&] { engine::plan_rows(estimate, 8, 1u << 20, kHost); });
   EXPECT_EQ(message,
             "memory: the run needs 1.01 MiB with a single row (weights 1.00 MiB, results 2.00 KiB, "
             "4.00 KiB per row) but memory_limit is 1.00 MiB; lower width, limit or the model "
@@ -132,17 +124,19 @@ TEST(PlanRows, RefusesWithTheFiguresWhenOneRowDoesNotFit) {
 }
 
 TEST(PlanRows, DefaultsToTheMachinesAvailableMemory) {
-  const std::uint64_t available = engine::available_memory_bytes();
+  const std::uint64_t available = backend::available_host_memory_bytes();
   if (available == 0) GTEST_SKIP() << "/proc/meminfo has no MemAvailable here";
+  const auto cpu = backend::make_cpu_backend(1);
   const engine::MemoryEstimate small{1000, 100, 0};
-  const engine::RowPlan plan = engine::plan_rows(small, 16, 0);
+  const engine::RowPlan plan = engine::plan_rows(small, 16, 0, cpu->memory_capacity());
   EXPECT_EQ(plan.row_cap, 16);
   // MemAvailable moves while other processes run, so the limit read inside plan_rows is the
   // figure read above only up to that drift: within a factor of two of it, never zero.
   EXPECT_GT(plan.limit_bytes, available / 2);
   EXPECT_LT(plan.limit_bytes, available * 2);
   const engine::MemoryEstimate huge{available * 4, 100, 0};
-  const std::string message = testing_support::error_message([&] { engine::plan_rows(huge, 16, 0); });
+  const std::string message = testing_support::error_message(
+      [&] { engine::plan_rows(huge, 16, 0, cpu->memory_capacity()); });
   EXPECT_NE(message.find(" is available"), std::string::npos) << message;
 }
 

@@ -2,11 +2,13 @@
 // A deliberately plain forward pass of the recursive model for one trajectory, written from
 // science.md s2 with loops and double accumulators and nothing shared with the engine except
 // the weight map and the Philox noise header. The engine must agree with it.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "model/verifier.h"
 #include "model/weights.h"
 #include "rng/philox_noise.h"
 
@@ -23,6 +25,19 @@ class ReferenceModel {
     float q_halt = 0, q_continue = 0, value_logit = 0;
     std::vector<float> logits;  // (L, V)
   };
+
+  // The samplers as docs/model-format.md ("Samplers") states them, written here from the
+  // document: noise after the chosen updates, dropout on the chosen sublayer outputs, each
+  // element's Philox words from the documented counter.
+  struct Sampler {
+    double noise_scale = 0.0;
+    bool relative = false;
+    bool after_h = true, after_l = false;
+    double dropout_rate = 0.0;
+    bool in_h = true, in_l = true, mixer = true, ffn = true;
+    std::vector<int> layers;  // empty: every layer
+  };
+  void set_sampler(const Sampler& sampler) { sampler_ = sampler; }
 
   State start(const std::vector<std::int32_t>& input) const {
     const int S = c_.positions(), D = c_.hidden_size;
@@ -55,14 +70,41 @@ class ReferenceModel {
     const std::string low = c_.shared_networks ? "net." : "net_l.";
     const std::string high = c_.shared_networks ? "net." : "net_h.";
     for (int t = 0; t < c_.h_cycles; ++t) {
+      const rng::NoiseKey key{seed, puzzle, trajectory, step, static_cast<std::uint32_t>(t)};
       for (int k = 0; k < c_.l_cycles; ++k) {
         for (std::size_t i = 0; i < s.l.size(); ++i) s.l[i] = s.l[i] + s.h[i] + s.e[i];
+        draw_ = {key, k};
         network(low, s.l);
+        if (sampler_.noise_scale > 0 && sampler_.after_l) inject(s.l);
       }
       for (std::size_t i = 0; i < s.h.size(); ++i) s.h[i] = s.h[i] + s.l[i];
+      draw_ = {key, c_.l_cycles};
       network(high, s.h);
-      if (c_.noise.enabled) noise(s.h, {seed, puzzle, trajectory, step, static_cast<std::uint32_t>(t)});
+      if (c_.noise.enabled) noise(s.h, key);
+      if (sampler_.noise_scale > 0 && sampler_.after_h) inject(s.h);
     }
+  }
+
+  // The verifier's score logit on a state (model/verifier.h).
+  double verifier_logit(const model::Verifier& verifier, const State& s) const {
+    const model::VerifierConfig& v = verifier.config;
+    const std::size_t in = static_cast<std::size_t>(v.input_size());
+    const int width = v.first_layer_width();
+    std::vector<double> z(width);
+    for (int j = 0; j < width; ++j) {
+      double sum = verifier.tensor("verifier.in_bias").values[j];
+      if (v.reads_h) {
+        for (std::size_t i = 0; i < in; ++i) sum += verifier.tensor("verifier.in_h").values[j * in + i] * double(s.h[i]);
+      }
+      if (v.reads_l) {
+        for (std::size_t i = 0; i < in; ++i) sum += verifier.tensor("verifier.in_l").values[j * in + i] * double(s.l[i]);
+      }
+      z[j] = sum;
+    }
+    if (v.hidden == 0) return z[0];
+    double score = verifier.tensor("verifier.out_bias").values[0];
+    for (int j = 0; j < width; ++j) score += verifier.tensor("verifier.out").values[j] * (z[j] / (1.0 + std::exp(-z[j])));
+    return score;
   }
 
   Heads heads(const State& s) const {
@@ -170,15 +212,66 @@ class ReferenceModel {
         for (int p = 0; p < S; ++p)
           for (int d = 0; d < D; ++d) xt[d * S + p] = x[p * D + d];
         std::vector<float> y = swiglu_mlp(xt, D, layer + ".mlp_t");
+        dropout(y, i, 0);  // elements numbered in the transposed (D, S) layout
         add_rmsnorm(xt, y, D, S);  // normalised over the sequence axis, as TRM does
         for (int p = 0; p < S; ++p)
           for (int d = 0; d < D; ++d) x[p * D + d] = xt[d * S + p];
       } else {
         std::vector<float> y = attention(x, layer + ".attn");
+        dropout(y, i, 0);
         add_rmsnorm(x, y, S, D);
       }
       std::vector<float> y = swiglu_mlp(x, S, layer + ".ffn");
+      dropout(y, i, 1);
       add_rmsnorm(x, y, S, D);
+    }
+  }
+
+  // The four words of group g at draw point `site`: key (seed lo, seed hi), counter
+  // ((site << 20) | g, (step << 8) | transition, trajectory, puzzle).
+  static r123::Philox4x32::ctr_type sampler_bits(const rng::NoiseKey& key, std::uint32_t site,
+                                                 std::uint32_t group) {
+    r123::Philox4x32 philox;
+    const r123::Philox4x32::key_type k = {{static_cast<std::uint32_t>(key.seed),
+                                           static_cast<std::uint32_t>(key.seed >> 32)}};
+    const r123::Philox4x32::ctr_type counter = {
+        {(site << 20) | group, (key.step << 8) | key.transition, key.trajectory, key.puzzle}};
+    return philox(counter, k);
+  }
+  // Sites: 1 + application * (1 + 2 layers) + slot; slot 0 noise, 1 + 2 layer + s dropout.
+  std::uint32_t site(int slot) const {
+    return 1 + static_cast<std::uint32_t>(draw_.application * (1 + 2 * c_.num_layers) + slot);
+  }
+
+  void inject(std::vector<float>& x) const {
+    const int S = c_.positions(), D = c_.hidden_size;
+    const std::uint32_t point = site(0);
+    for (int p = 0; p < S; ++p) {
+      double squares = 0;
+      for (int d = 0; d < D; ++d) squares += double(x[p * D + d]) * x[p * D + d];
+      const double amplitude = sampler_.noise_scale * (sampler_.relative ? std::sqrt(squares / D) : 1.0);
+      for (int d = 0; d < D; ++d) {
+        const std::size_t i = static_cast<std::size_t>(p) * D + d;
+        const auto bits = sampler_bits(draw_.key, point, static_cast<std::uint32_t>(i / 4));
+        const int lane = static_cast<int>(i % 4);
+        const r123::float2 pair = lane < 2 ? r123::boxmuller(bits.v[0], bits.v[1])
+                                           : r123::boxmuller(bits.v[2], bits.v[3]);
+        x[i] = static_cast<float>(x[i] + amplitude * ((lane % 2 == 0) ? pair.x : pair.y));
+      }
+    }
+  }
+
+  void dropout(std::vector<float>& y, int layer, int sublayer) const {
+    const Sampler& s = sampler_;
+    const bool high = draw_.application == c_.l_cycles;
+    if (s.dropout_rate <= 0 || !(high ? s.in_h : s.in_l) || !(sublayer == 0 ? s.mixer : s.ffn)) return;
+    if (!s.layers.empty() && std::find(s.layers.begin(), s.layers.end(), layer) == s.layers.end()) return;
+    const double threshold = std::floor(s.dropout_rate * 4294967296.0);
+    const float keep = static_cast<float>(1.0 / (1.0 - s.dropout_rate));
+    const std::uint32_t point = site(1 + 2 * layer + sublayer);
+    for (std::size_t i = 0; i < y.size(); ++i) {
+      const auto bits = sampler_bits(draw_.key, point, static_cast<std::uint32_t>(i / 4));
+      y[i] = bits.v[i % 4] < threshold ? 0.0f : y[i] * keep;
     }
   }
 
@@ -199,6 +292,12 @@ class ReferenceModel {
 
   const model::Model& model_;
   const model::ModelConfig& c_;
+  Sampler sampler_;
+  struct Draw {
+    rng::NoiseKey key;
+    int application = 0;  // 0..K-1: L updates; K: the H update
+  };
+  mutable Draw draw_;
 };
 
 }  // namespace gram::testing

@@ -20,9 +20,12 @@
 
 #include "backend/backend.h"
 #include "engine/recursive_model.h"
+#include "engine/sampler.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
 #include "rng/philox_noise.h"
+
+#include <nlohmann/json.hpp>
 
 namespace gram {
 namespace {
@@ -35,6 +38,28 @@ constexpr double kRelative = 1e-5;
 constexpr double kHaltMargin = 1e-3;
 
 std::string golden_dir() { return std::string(GRAM_SOURCE_DIR) + "/tests/golden/"; }
+
+// The samplers a golden case runs with (its "sampler" metadata, as the reference wrote it):
+// those cases check the samplers' counter layout against the reference's own Philox.
+engine::SamplerSettings sampler_of(const nlohmann::json& json) {
+  if (json.is_null()) return {};
+  auto strings = [](const nlohmann::json& items) {
+    return items.get<std::vector<std::string>>();
+  };
+  const nlohmann::json& noise = json["noise"];
+  const nlohmann::json& dropout = json["dropout"];
+  std::vector<int> layers;
+  if (!dropout.is_null() && dropout["layers"].is_array()) {
+    layers = dropout["layers"].get<std::vector<int>>();
+  }
+  return engine::make_sampler(
+      noise.is_null() ? 0.0 : noise["scale"].get<double>(),
+      noise.is_null() ? "absolute" : noise["mode"].get<std::string>(),
+      noise.is_null() ? std::vector<std::string>{} : strings(noise["at"]),
+      dropout.is_null() ? 0.0 : dropout["rate"].get<double>(),
+      dropout.is_null() ? std::vector<std::string>{} : strings(dropout["at"]),
+      dropout.is_null() ? std::vector<std::string>{} : strings(dropout["sites"]), layers);
+}
 
 struct Golden {
   model::SafetensorsFile file;
@@ -113,7 +138,10 @@ TEST_P(GoldenParity, EngineMatchesReference) {
 
   // 2. The forward pass, step by step.
   auto backend = backend::make_cpu_backend(1);
-  engine::RecursiveModel engine_model(m, *backend, rows);
+  const engine::SamplerSettings sampler = sampler_of(
+      golden.file.metadata.count("sampler") ? nlohmann::json::parse(golden.meta("sampler"))
+                                            : nlohmann::json());
+  engine::RecursiveModel engine_model(m, *backend, rows, sampler);
   for (int slot = 0; slot < rows; ++slot) engine_model.start_row(slot, input);
   const std::vector<float> golden_h = golden.values("h");            // (R, steps, S, D)
   const std::vector<float> golden_l = golden.values("l");            // (R, steps, S, D)
@@ -171,7 +199,8 @@ INSTANTIATE_TEST_SUITE_P(
     AllVariants, GoldenParity,
     ::testing::Values("mlp_t_shared_noise", "mlp_t_separate_noise_learned",
                       "mlp_t_shared_deterministic", "attention_shared_noise_rope",
-                      "attention_separate_deterministic_rope", "attention_separate_noise_learned"),
+                      "attention_separate_deterministic_rope", "attention_separate_noise_learned",
+                      "mlp_t_shared_deterministic_sampled", "attention_separate_noise_sampled"),
     [](const auto& info) { return std::string(info.param); });
 
 }  // namespace

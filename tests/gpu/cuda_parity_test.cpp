@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "common/tiny_model_config.h"
+#include "gpu/require_cuda.h"
 
 #include <algorithm>
 #include <cmath>
@@ -30,28 +31,6 @@ namespace gram {
 namespace {
 
 using testing::Variant;
-
-// The CUDA backend in `math`, or the reason there is none (empty backend).
-std::unique_ptr<backend::Backend> cuda_or_reason(backend::CudaMath math, std::string& reason) {
-  backend::CudaOptions options;
-  options.math = math;
-  try {
-    return backend::make_cuda_backend(options);
-  } catch (const Error& error) {
-    const std::string message = error.what();
-    if (message.find("no usable CUDA device") != std::string::npos ||
-        message.find("this build has no CUDA backend") != std::string::npos) {
-      reason = message;
-      return nullptr;
-    }
-    throw;  // a device exists but the backend cannot start: a real failure
-  }
-}
-
-#define REQUIRE_CUDA(backend_variable, math)                                  \
-  std::string skip_reason;                                                   \
-  auto backend_variable = cuda_or_reason((math), skip_reason);               \
-  if (!(backend_variable)) GTEST_SKIP() << skip_reason
 
 std::vector<float> random_values(std::size_t count, std::uint32_t seed, float scale = 1.0f) {
   std::mt19937 generator(seed);
@@ -350,6 +329,73 @@ Outcomes run_with_halting(const model::Model& m, backend::Backend& backend, int 
     outcomes[{r.puzzle, r.trajectory}] = {r.answer_hash, r.steps, r.value};
   });
   return outcomes;
+}
+
+// The samplers' kernels (kernels/sampler.cu) against the CPU backend: the same per-position and
+// per-group code (backend/sampler_math.h) on the same Philox words, so dropout masks agree bit
+// for bit and the noise within an ulp of the device's logf / sincospif (the relative mode's RMS
+// is summed in the same order on both). Then two steps of a deterministic model with both
+// samplers, against the CPU.
+TEST(CudaSamplers, NoiseAndDropoutMatchTheCpu) {
+  REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
+  auto cpu = backend::make_cpu_backend(2);
+  const int rows = 3, positions = 17, hidden = 30;
+  const std::size_t state = rows * positions * hidden;
+  const std::vector<backend::NoiseRow> keys = {{5, 0, 3}, {5, 1, 3}, {6, 0, 0}};
+  for (const bool relative : {false, true}) {
+    backend::InjectedNoise noise;
+    noise.draw = {42, 1, 9};
+    noise.scale = 0.5f;
+    noise.relative = relative;
+    std::vector<std::vector<float>> results;
+    for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+      auto x = upload(*b, random_values(state, 21, 2.0f));
+      auto row_keys = upload(*b, keys);
+      b->inject_noise(rows, positions, hidden, x.data(), row_keys.data(), noise);
+      results.push_back(download(*b, x));
+    }
+    const double error = max_difference(results[0], results[1]);
+    std::printf("inject_noise %s: max |cpu - cuda| = %.3g\n", relative ? "relative" : "absolute",
+                error);
+    EXPECT_LT(error, 1e-5);
+  }
+  backend::DropoutMask mask;
+  mask.draw = {42, 1, 10};
+  mask.drop_below = 1u << 30;
+  mask.keep_scale = 1.0f / 0.75f;
+  std::vector<std::vector<float>> dropped;
+  for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+    auto x = upload(*b, random_values(state, 22));
+    auto row_keys = upload(*b, keys);
+    b->dropout(rows, static_cast<std::size_t>(positions) * hidden, x.data(), row_keys.data(), mask);
+    dropped.push_back(download(*b, x));
+  }
+  EXPECT_EQ(dropped[0], dropped[1]);
+
+  const model::Model m = model::random_model(
+      testing::tiny_config(model::Mixer::kMlpT, true, false, model::PositionEncoding::kNone, 32, 32), 3);
+  engine::SamplerSettings sampler;
+  sampler.noise_scale = 0.3;
+  sampler.noise_after_l = true;
+  sampler.dropout_rate = 0.1;
+  std::vector<std::vector<float>> states;
+  for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+    engine::RecursiveModel recursive(m, *b, 2, sampler);
+    const std::vector<std::int32_t> input = {1, 2, 1, 5, 1, 1, 3, 1, 4, 1, 1, 1, 1, 3, 1, 2};
+    recursive.start_row(0, input);
+    recursive.start_row(1, input);
+    std::vector<backend::NoiseRow> row_keys = {{0, 0, 0}, {0, 1, 0}};
+    for (std::uint32_t step = 0; step < 2; ++step) {
+      for (auto& key : row_keys) key.step = step;
+      recursive.supervision_step(2, row_keys, 5);
+    }
+    std::vector<float> h, l;
+    recursive.read_state(1, h, l);
+    states.push_back(h);
+  }
+  const double error = max_difference(states[0], states[1]);
+  std::printf("two sampled steps: max |cpu - cuda| on h = %.3g\n", error);
+  EXPECT_LT(error, 1e-3);
 }
 
 // Halting with row refill: finished rows are replaced and the active rows compacted with

@@ -177,6 +177,31 @@ TEST_F(Mpi, SearchOnTwoAndThreeRanksEqualsOneProcess) {
   }
 }
 
+// The samplers on the shipped deterministic model: with zero scale and rate, 1 and 3 ranks
+// write the deterministic run's records byte for byte (timing aside); with noise and dropout,
+// 3 ranks write the single process's records, their diverse trajectories included.
+TEST_F(Mpi, SamplersOnThreeRanksEqualsOneProcess) {
+  const std::string models = std::string(GRAM_SOURCE_DIR) + "/models/";
+  const std::string base = "run --model " + models + "sudoku6-trm-small.safetensors --puzzles " +
+                           models + "data/sudoku6-test-hard.txt --limit 12 --width 4 --depth 3 "
+                           "--threads 1 --seed 2 --overwrite ";
+  ASSERT_EQ(run(base + "--output " + path("plain.jsonl")).status, 0);
+  auto without_context = [](std::vector<nlohmann::json> records) {
+    std::vector<std::string> bytes;
+    for (const auto& record : records) {
+      if (record["type"] != "context") bytes.push_back(record.dump());
+    }
+    return bytes;
+  };
+  const auto plain = without_context(comparable_run(path("plain.jsonl")));
+  const std::string zero = base + "--noise_scale 0 --noise_at h,l --dropout_rate 0 ";
+  same_on_ranks(zero, {3});
+  EXPECT_EQ(without_context(comparable_run(path("one.jsonl"))), plain) << "1 rank, zero sampler";
+  EXPECT_EQ(without_context(comparable_run(path("ranks3.jsonl"))), plain) << "3 ranks, zero sampler";
+  const auto noisy = same_on_ranks(base + "--noise_scale 0.5 --dropout_rate 0.1 ", {3});
+  EXPECT_NE(without_context(noisy), plain);
+}
+
 TEST_F(Mpi, ErrorOnARankEndsTheJobNamingRankAndHost) {
   write("taken.jsonl", "{}\n");
   const auto start = std::chrono::steady_clock::now();

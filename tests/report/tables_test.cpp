@@ -137,6 +137,34 @@ TEST(ReportTables, TotalMatchedSaysNoMatchInsteadOfNegativeBudgets) {
       << tables.total_matched_note;
 }
 
+// A multi-solution task's cell: coverage with Student's t interval over puzzles and the one-answer
+// ceiling. Small's 4x16 cell (line 6 of the fixture) gets coverages 0.5 x 5 and 1.0 x 5: mean
+// 0.75, sd 0.263523, t(0.975, 9) = 2.262157, half-width 0.188512.
+TEST(ReportTables, CoverageHasAnIntervalOverPuzzlesAndTheOneAnswerCeiling) {
+  std::string lines = testing::fixture_lines();
+  std::vector<std::string> records;
+  for (std::size_t start = 0, end; (end = lines.find('\n', start)) != std::string::npos; start = end + 1) {
+    records.push_back(lines.substr(start, end - start));
+  }
+  json cell = json::parse(records[5]);
+  ASSERT_EQ(cell["width"], 4);
+  ASSERT_EQ(cell["depth"], 16);
+  cell["coverage"] = 0.75;
+  cell["coverage_per_puzzle"] = {0.5, 0.5, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0, 1.0, 1.0};
+  cell["coverage_one_answer_ceiling"] = 0.4;
+  records[5] = cell.dump();
+  lines.clear();
+  for (const std::string& record : records) lines += record + "\n";
+  TempDir temp;
+  const ReportTables tables = build_tables(load_sweeps({testing::write_sweep(temp, "sweep", lines)}), {});
+  const json& row = find_row(tables.iso_budget, [](const json& r) {
+    return r["model"] == "small" && r["width"] == 4 && r["depth"] == 16;
+  });
+  EXPECT_NEAR(row["coverage_low"].get<double>(), 0.75 - 0.188512, 1e-5);
+  EXPECT_NEAR(row["coverage_high"].get<double>(), 0.75 + 0.188512, 1e-5);
+  EXPECT_DOUBLE_EQ(row["coverage_one_answer_ceiling"].get<double>(), 0.4);
+}
+
 TEST(ReportTables, LatencyOnlyForMeasuredCells) {
   const ReportTables tables = fixture_tables();
   ASSERT_EQ(tables.latency.rows.size(), 4u);

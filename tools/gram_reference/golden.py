@@ -20,7 +20,8 @@ C++ test measures (tests/golden/golden_test.cpp).
 from __future__ import annotations
 
 import dataclasses
-from typing import Dict, List, Tuple
+import json
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -28,6 +29,7 @@ import torch
 from .config import ModelConfig, NoiseConfig
 from .model import GramModel
 from .philox import transition_noise
+from .samplers import PhiloxDraws, SamplerSettings, sampled_supervision_step
 
 SEED = 0x0123456789ABCDEF  # both key words non-zero
 PUZZLE = 11
@@ -45,6 +47,7 @@ class Variant:
     halt_rule: str
     value_head: bool
     prefix_len: int
+    sampler: Optional[SamplerSettings] = None  # the engine's samplers on top (its own stream)
 
 
 VARIANTS: Tuple[Variant, ...] = (
@@ -56,6 +59,16 @@ VARIANTS: Tuple[Variant, ...] = (
             "compare", True, 0),
     Variant("attention_separate_noise_learned", "attention", False, True, "learned", "sigmoid",
             False, 1),
+    # A deterministic model given width by both samplers: relative noise after every update
+    # and dropout on every sublayer output (the mlp_t mixer's in its transposed layout).
+    Variant("mlp_t_shared_deterministic_sampled", "mlp_t", True, False, "learned", "sigmoid",
+            True, 2, SamplerSettings(noise_scale=0.2, noise_relative=True, noise_at=("h", "l"),
+                                     dropout_rate=0.15)),
+    # GRAM's prior noise with the samplers after it: absolute noise on h, dropout of layer 1's
+    # FFN output only.
+    Variant("attention_separate_noise_sampled", "attention", False, True, "rope", "sigmoid",
+            True, 1, SamplerSettings(noise_scale=0.1, dropout_rate=0.1, dropout_sites=("ffn",),
+                                     dropout_layers=(1,))),
 )
 
 
@@ -99,7 +112,8 @@ def variant_input(index: int) -> np.ndarray:
 
 
 def run_case(model: GramModel, tokens: np.ndarray, seed: int, puzzle: int,
-             trajectories: Tuple[int, ...], steps: int) -> Dict[str, np.ndarray]:
+             trajectories: Tuple[int, ...], steps: int,
+             sampler: Optional[SamplerSettings] = None) -> Dict[str, np.ndarray]:
     """The recorded forward pass in float64 of the float32 weights and float32 eps."""
     c = model.config
     S, D = c.positions, c.hidden_size
@@ -119,7 +133,19 @@ def run_case(model: GramModel, tokens: np.ndarray, seed: int, puzzle: int,
                 step_eps.append(eps)
                 return torch.from_numpy(eps).double()
 
-            h, l = reference.supervision_step(h, l, e, noise)
+            if sampler is None:
+                h, l = reference.supervision_step(h, l, e, noise)
+            else:
+                draws = PhiloxDraws(seed, [puzzle] * rows, trajectories)
+                prior = draws.prior
+
+                def recorded_prior(step_, transition, shape, dtype):
+                    eps = prior(step_, transition, shape, dtype)
+                    step_eps.append(eps.float().numpy())
+                    return eps
+
+                draws.prior = recorded_prior
+                h, l = sampled_supervision_step(reference, h, l, e, sampler, draws, step)
             logits, q, value = reference.heads(h)
             if c.noise.enabled:
                 record["eps"].append(np.stack(step_eps, axis=1))  # (R, T, S, D)
@@ -142,7 +168,7 @@ def build(index: int) -> Tuple[GramModel, Dict[str, np.ndarray], Dict[str, str]]
     variant = VARIANTS[index]
     model = variant_model(variant, index)
     tokens = variant_input(index)
-    tensors = run_case(model, tokens, SEED, PUZZLE, TRAJECTORIES, STEPS)
+    tensors = run_case(model, tokens, SEED, PUZZLE, TRAJECTORIES, STEPS, variant.sampler)
     metadata = {
         "format": "gram-engine-golden",
         "variant": variant.name,
@@ -153,4 +179,6 @@ def build(index: int) -> Tuple[GramModel, Dict[str, np.ndarray], Dict[str, str]]
         "steps": str(STEPS),
         "generator": "tools/make_golden.py (float64 forward of float32 weights and eps)",
     }
+    if variant.sampler is not None:
+        metadata["sampler"] = json.dumps(variant.sampler.to_json(), sort_keys=True)
     return model, tensors, metadata

@@ -79,6 +79,11 @@ def _rotate(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tens
     return torch.cat([first * cos - second * sin, second * cos + first * sin], dim=-1)
 
 
+# dropout(y, layer, sublayer) -> y: a sampler's mask on a sublayer's output before its residual
+# add (sublayer 0: the mixer, whose output is (B, D, S) for mlp_t; 1: the FFN), or None.
+Dropout = Optional[Callable[[torch.Tensor, int, int], torch.Tensor]]
+
+
 class Block(nn.Module):
     """Post-norm: s = rms(s + Mixer(s)); s = rms(s + SwiGLU(s))."""
 
@@ -91,15 +96,18 @@ class Block(nn.Module):
             self.attn = Attention(config.hidden_size, config.num_heads)
         self.ffn = SwiGLU(config.hidden_size, config.ffn_hidden)
 
-    def forward(self, x: torch.Tensor, rope) -> torch.Tensor:  # (B, S, D)
+    def forward(self, x: torch.Tensor, rope, dropout: Dropout = None,
+                layer: int = 0) -> torch.Tensor:  # (B, S, D)
         eps = self.config.norm_eps
+        drop = dropout or (lambda y, _layer, _sublayer: y)
         if self.config.mixer == "mlp_t":
             transposed = x.transpose(1, 2)                                   # (B, D, S)
             # TRM normalises after the sequence mixer in the transposed layout (over S).
-            x = rms_norm(transposed + self.mlp_t(transposed), eps).transpose(1, 2)
+            mixed = drop(self.mlp_t(transposed), layer, 0)
+            x = rms_norm(transposed + mixed, eps).transpose(1, 2)
         else:
-            x = rms_norm(x + self.attn(x, rope), eps)
-        return rms_norm(x + self.ffn(x), eps)
+            x = rms_norm(x + drop(self.attn(x, rope), layer, 0), eps)
+        return rms_norm(x + drop(self.ffn(x), layer, 1), eps)
 
 
 def rms_norm(x: torch.Tensor, eps: float) -> torch.Tensor:
@@ -112,9 +120,9 @@ class Network(nn.Module):
         super().__init__()
         self.layers = nn.ModuleList(Block(config) for _ in range(config.num_layers))
 
-    def forward(self, x: torch.Tensor, rope) -> torch.Tensor:
-        for layer in self.layers:
-            x = layer(x, rope)
+    def forward(self, x: torch.Tensor, rope, dropout: Dropout = None) -> torch.Tensor:
+        for index, layer in enumerate(self.layers):
+            x = layer(x, rope, dropout, index)
         return x
 
 
@@ -210,11 +218,11 @@ class GramModel(nn.Module):
         l = self.init.l.expand_as(e).clone()
         return h, l, e
 
-    def low(self, x: torch.Tensor) -> torch.Tensor:
-        return self.low_network(x, self._rope())
+    def low(self, x: torch.Tensor, dropout: Dropout = None) -> torch.Tensor:
+        return self.low_network(x, self._rope(), dropout)
 
-    def high(self, x: torch.Tensor) -> torch.Tensor:
-        return self.high_network(x, self._rope())
+    def high(self, x: torch.Tensor, dropout: Dropout = None) -> torch.Tensor:
+        return self.high_network(x, self._rope(), dropout)
 
     def prior_parameters(self, u: torch.Tensor,
                          hold_weights: bool = False) -> Tuple[torch.Tensor, torch.Tensor]:

@@ -194,6 +194,8 @@ class Trainer:
             h = u + mu_q + sigma_q * self._eps(u)
             mu_p, sigma_p = m.prior_parameters(u)
             kl = balanced_kl(mu_q, sigma_q, mu_p, sigma_p)
+        else:
+            h = u  # TRM: the high-level update is the new state
         logits = m.lm_logits(h)
         ce = F.cross_entropy(logits.reshape(-1, self.config.vocab_size), target.reshape(-1))
         loss = ce if kl is None else ce + self.beta * kl

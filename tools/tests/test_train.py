@@ -52,8 +52,11 @@ class ObjectiveTest(unittest.TestCase):
             torch.testing.assert_close(leaves[index].grad, share * plain[index].grad)
 
 
-def tiny_trainer(h_cycles=3):
-    model = GramModel(ModelConfig.from_json(dict(TINY, h_cycles=h_cycles)))
+def tiny_trainer(h_cycles=3, deterministic=False):
+    config = dict(TINY, h_cycles=h_cycles)
+    if deterministic:
+        config["noise"] = {"enabled": False, "hidden": 0}
+    model = GramModel(ModelConfig.from_json(config))
     init = torch.Generator().manual_seed(0)
     model.reset_parameters(init)
     return Trainer(model, torch.Generator().manual_seed(1), answer_check("sudoku:4"),
@@ -108,6 +111,25 @@ class TransitionRuleTest(unittest.TestCase):
         loss.backward()
         self.assertIsNone(trainer.model.head.q.grad)
         self.assertIsNone(trainer.model.head.value.grad)
+
+    def test_deterministic_rows_carry_the_new_state_and_train_the_transition(self):
+        # TRM: the supervision step's last transition is h = F_H(h + l) with gradient; the CE
+        # is taken on that new state and it is what the slot carries on, exactly as a
+        # deterministic inference step computes it.
+        trainer = tiny_trainer(h_cycles=2, deterministic=True)
+        model = trainer.model
+        x, y = sudoku_instances(4, 2, seed=0)
+        h = model.init.h.detach().expand(2, 17, 16)
+        l = model.init.l.detach().expand(2, 17, 16)
+        loss, _, carried_h, carried_l = trainer.posterior_rows(x, y, h, l)
+        with torch.no_grad():
+            expected_h, expected_l = model.supervision_step(h, l, model.embed_input(x))
+        torch.testing.assert_close(carried_h, expected_h)
+        torch.testing.assert_close(carried_l, expected_l)
+        loss.backward()
+        # The gradient reaches the high-level network through the last transition.
+        self.assertTrue(any(p.grad is not None and p.grad.abs().sum() > 0
+                            for p in model.high_network.parameters()))
 
     def test_clipping_covers_the_posterior(self):
         trainer = tiny_trainer(h_cycles=2)

@@ -1,0 +1,160 @@
+"""A verifier for a frozen checkpoint (docs/model-format.md, "Verifier files";
+src/model/verifier.h): a small network on the latent state of the model's trajectories whose
+score the engine reads in place of the value head (`gram run --verifier FILE`).
+
+    z     = sum over the states it reads of W_s x_s + b     x_s: h or l at position 0 (D) or the
+                                                            whole state (S D, position-major)
+    score = W_out silu(z) + b_out     (hidden > 0), else z
+    value = sigmoid(score)
+
+Two objectives, on every recorded step of sampled trajectories, labelled by the trajectory's
+final outcome (GRAM's LPRM target):
+- "regression": binary cross-entropy of the score against the final outcome;
+- "contrastive": step-wise ranking within a puzzle (LatentRM, You et al. 2026): over every
+  (right, wrong) pair of the same puzzle at the same step, -log sigmoid(s_right - s_wrong).
+A contrastive score has no scale of its own, so the exported network is calibrated afterwards
+(Platt scaling on the validation split, folded into its last layer): its value is then a
+probability, as the verifier stopping rule reads it, with the ranking unchanged.
+"""
+from __future__ import annotations
+
+import json
+from typing import Dict, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .safetensors import SafetensorsError, read_safetensors, write_safetensors
+
+FORMAT_NAME = "gram-engine-verifier"
+
+
+class VerifierNet(nn.Module):
+    def __init__(self, hidden_size: int, positions: int, states: Sequence[str] = ("h",),
+                 all_positions: bool = True, hidden: int = 32):
+        super().__init__()
+        if not states or set(states) - {"h", "l"} or len(set(states)) != len(states):
+            raise ValueError(f"states {list(states)} must name h and/or l once each")
+        self.hidden_size, self.positions = hidden_size, positions
+        self.states, self.all_positions, self.hidden = tuple(states), all_positions, hidden
+        width = hidden if hidden > 0 else 1
+        inputs = hidden_size * (positions if all_positions else 1)
+        self.inputs = nn.ParameterDict({
+            state: nn.Parameter(torch.randn(width, inputs) / np.sqrt(inputs)) for state in states})
+        self.in_bias = nn.Parameter(torch.zeros(width))
+        if hidden > 0:
+            self.out = nn.Parameter(torch.randn(1, hidden) / np.sqrt(hidden))
+            self.out_bias = nn.Parameter(torch.zeros(1))
+
+    def features(self, state: torch.Tensor) -> torch.Tensor:
+        """(..., S, D) -> (..., inputs): position 0, or the whole state position-major."""
+        if self.all_positions:
+            return state.reshape(*state.shape[:-2], -1)
+        return state[..., 0, :]
+
+    def forward(self, h: torch.Tensor, l: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Score logits (...,) of states h, l (..., S, D)."""
+        z = self.in_bias
+        for state, value in (("h", h), ("l", l)):
+            if state in self.states:
+                z = z + F.linear(self.features(value), self.inputs[state])
+        if self.hidden == 0:
+            return z[..., 0]
+        return F.linear(F.silu(z), self.out, self.out_bias)[..., 0]
+
+    def calibrate(self, a: float, b: float) -> None:
+        """Folds sigmoid(a score + b) into the last layer."""
+        with torch.no_grad():
+            if self.hidden > 0:
+                self.out.mul_(a)
+                self.out_bias.mul_(a).add_(b)
+            else:
+                for parameter in self.inputs.values():
+                    parameter.mul_(a)
+                self.in_bias.mul_(a).add_(b)
+
+    def tensors(self) -> Dict[str, np.ndarray]:
+        tensors = {f"verifier.in_{state}": self.inputs[state].detach().float().numpy()
+                   for state in self.states}
+        tensors["verifier.in_bias"] = self.in_bias.detach().float().numpy()
+        if self.hidden > 0:
+            tensors["verifier.out"] = self.out.detach().float().numpy()
+            tensors["verifier.out_bias"] = self.out_bias.detach().float().numpy()
+        return tensors
+
+
+def config_json(net: VerifierNet, model: Dict, objective: str, training: Dict) -> Dict:
+    return {"format_version": 1, "states": list(net.states),
+            "positions": "all" if net.all_positions else "first", "hidden": net.hidden,
+            "model": model, "objective": objective, "training": training}
+
+
+def save_verifier(path: str, net: VerifierNet, config: Dict) -> None:
+    write_safetensors(path, net.tensors(),
+                      {"format": FORMAT_NAME, "gram_verifier": json.dumps(config)})
+
+
+def load_verifier(path: str) -> Tuple[VerifierNet, Dict]:
+    tensors, metadata = read_safetensors(path)
+    if "gram_verifier" not in metadata:
+        raise SafetensorsError(f"{path}: metadata has no 'gram_verifier' (not a gram-engine "
+                               f"verifier)")
+    config = json.loads(metadata["gram_verifier"])
+    model = config["model"]
+    net = VerifierNet(model["hidden_size"], model["positions"], config["states"],
+                      config["positions"] == "all", config["hidden"])
+    expected = net.tensors()
+    if set(tensors) != set(expected):
+        raise SafetensorsError(f"{path}: tensors {sorted(tensors)}, expected {sorted(expected)}")
+    with torch.no_grad():
+        for state in net.states:
+            net.inputs[state].copy_(torch.from_numpy(tensors[f"verifier.in_{state}"]))
+        net.in_bias.copy_(torch.from_numpy(tensors["verifier.in_bias"]))
+        if net.hidden > 0:
+            net.out.copy_(torch.from_numpy(tensors["verifier.out"]))
+            net.out_bias.copy_(torch.from_numpy(tensors["verifier.out_bias"]))
+    return net, config
+
+
+# --- objectives ----------------------------------------------------------------------------------
+def regression_loss(scores: torch.Tensor, outcome: torch.Tensor) -> torch.Tensor:
+    return F.binary_cross_entropy_with_logits(scores, outcome.float())
+
+
+def contrastive_loss(scores: torch.Tensor, outcome: torch.Tensor) -> torch.Tensor:
+    """scores, outcome (groups, W): each group one puzzle at one step. The mean over groups
+    holding a right and a wrong trajectory of the mean over their pairs of
+    -log sigmoid(s_right - s_wrong); 0 (with a gradient) when no group has both."""
+    right = outcome.bool()
+    difference = scores[:, :, None] - scores[:, None, :]          # (G, W, W): s_i - s_j
+    pairs = (right[:, :, None] & ~right[:, None, :]).float()      # i right, j wrong
+    per_group = pairs.sum((1, 2))
+    loss = (F.softplus(-difference) * pairs).sum((1, 2))
+    mixed = per_group > 0
+    if not bool(mixed.any()):
+        return scores.sum() * 0.0
+    return (loss[mixed] / per_group[mixed]).mean()
+
+
+def platt(scores: np.ndarray, outcome: np.ndarray, iterations: int = 200) -> Tuple[float, float]:
+    """(a, b) minimising the cross-entropy of sigmoid(a s + b) against the outcomes (Newton's
+    method, a small ridge keeps it finite when the scores separate the outcomes); (1, 0), no
+    calibration, when the outcomes are all one class (nothing to calibrate against)."""
+    s = np.asarray(scores, float).reshape(-1)
+    y = np.asarray(outcome, float).reshape(-1)
+    a, b = 1.0, 0.0
+    if y.min() == y.max():
+        return a, b
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-(a * s + b)))
+        gradient = np.array([np.sum((p - y) * s) + 1e-3 * a, np.sum(p - y)])
+        w = p * (1.0 - p)
+        hessian = np.array([[np.sum(w * s * s) + 1e-3, np.sum(w * s)],
+                            [np.sum(w * s), np.sum(w) + 1e-9]])
+        step = np.linalg.solve(hessian, gradient)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-10:
+            break
+    return float(a), float(b)

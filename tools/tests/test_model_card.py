@@ -1,0 +1,58 @@
+"""tools/model_card.py: its statistics against the engine's hand cases, and a card written end to
+end for a tiny random model with the engine binary."""
+import os
+import subprocess
+import tempfile
+import unittest
+
+from tests import helpers
+import model_card  # tools/model_card.py
+
+
+class StatisticsTest(unittest.TestCase):
+    def test_clustered_rate_matches_the_engine_hand_case(self):
+        # tests/analysis/inference_test.cpp: 4, 0, 2 right of 4 -> [0.125334, 0.874666].
+        rate, (low, high) = model_card.clustered_rate([4, 0, 2], [4, 4, 4])
+        self.assertEqual(rate, 0.5)
+        self.assertAlmostEqual(low, 0.1253344719, places=9)
+        self.assertAlmostEqual(high, 0.8746655281, places=9)
+
+    def test_mcnemar_exact(self):
+        # 6 only A, 1 only B: 2 x (1 + 7) / 128 = 0.125 (tests/report/findings_test.cpp).
+        a = [True] * 6 + [False] + [True, False]
+        b = [False] * 6 + [True] + [True, False]
+        self.assertEqual(model_card.mcnemar(a, b), (6, 1, 0.125))
+        self.assertEqual(model_card.mcnemar([True], [True]), (0, 0, 1.0))
+
+
+class CardTest(unittest.TestCase):
+    def test_writes_a_card_from_engine_runs(self):
+        gram = helpers.gram_binary()
+        if gram is None:
+            self.skipTest("no built gram binary (build/src/gram or GRAM_BINARY)")
+        with tempfile.TemporaryDirectory() as scratch:
+            model = os.path.join(scratch, "m.safetensors")
+            puzzles = os.path.join(scratch, "p.txt")
+            config = os.path.join(helpers.ROOT, "configs", "models", "sudoku4-tiny.json")
+            subprocess.run([gram, "generate", "--random-model", config, "--seed", "3",
+                            "--output", model], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([gram, "generate", "--task", "sudoku:4", "--count", "6", "--seed",
+                            "4", "--output", puzzles], check=True, stdout=subprocess.DEVNULL)
+            card = os.path.join(scratch, "card.md")
+            model_card.main(["--model", model, "--puzzles", puzzles, "--width", "4",
+                             "--depth", "2", "--threads", "1", "--gram", gram, "--output", card,
+                             "--notes", "A tiny random model."])
+            with open(card) as handle:
+                text = handle.read()
+        self.assertIn("# m\n\nA tiny random model.", text)
+        self.assertIn('"task": "sudoku:4"', text)
+        self.assertIn("6 puzzles never used for any choice, width 4, depth 2", text)
+        self.assertIn("| width 1 (pass@1 over the 24 trajectories; interval clustered by puzzle)",
+                      text)
+        self.assertIn("| width 4, best_of_n |", text)
+        self.assertIn("Halting (`--halting true`", text)
+        self.assertIn("No training record", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
