@@ -48,14 +48,10 @@ inline void host_boxmuller(std::uint32_t u0, std::uint32_t u1, float out[2]) {
 }
 #endif
 
-// Four consecutive normals: eps[4*group .. 4*group+3] of the transition named by `key`.
-GRAM_HOST_DEVICE inline void normal4(const NoiseKey& key, std::uint32_t group, float out[4]) {
-  r123::Philox4x32 generator;
-  r123::Philox4x32::key_type philox_key = {
-      {static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}};
-  r123::Philox4x32::ctr_type counter = {
-      {group, (key.step << 8) | key.transition, key.trajectory, key.puzzle}};
-  r123::Philox4x32::ctr_type bits = generator(counter, philox_key);
+// The four normals of one Philox call: Box-Muller on (r0, r1) and on (r2, r3). GRAM's noise
+// and the samplers' (rng/sampler_stream.h) both go through here, so both take the host's
+// sincos and log from libm_float.h and the device's from CUDA.
+GRAM_HOST_DEVICE inline void boxmuller4(const r123::Philox4x32::ctr_type& bits, float out[4]) {
 #if defined(__CUDA_ARCH__)
   r123::float2 first = r123::boxmuller(bits.v[0], bits.v[1]);
   r123::float2 second = r123::boxmuller(bits.v[2], bits.v[3]);
@@ -67,6 +63,16 @@ GRAM_HOST_DEVICE inline void normal4(const NoiseKey& key, std::uint32_t group, f
   host_boxmuller(bits.v[0], bits.v[1], out);
   host_boxmuller(bits.v[2], bits.v[3], out + 2);
 #endif
+}
+
+// Four consecutive normals: eps[4*group .. 4*group+3] of the transition named by `key`.
+GRAM_HOST_DEVICE inline void normal4(const NoiseKey& key, std::uint32_t group, float out[4]) {
+  r123::Philox4x32 generator;
+  r123::Philox4x32::key_type philox_key = {
+      {static_cast<std::uint32_t>(key.seed), static_cast<std::uint32_t>(key.seed >> 32)}};
+  r123::Philox4x32::ctr_type counter = {
+      {group, (key.step << 8) | key.transition, key.trajectory, key.puzzle}};
+  boxmuller4(generator(counter, philox_key), out);
 }
 
 }  // namespace gram::rng
