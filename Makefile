@@ -16,7 +16,10 @@ build: deps
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BUILD) -j $(JOBS)
 
-demo: build
+# The demo needs only the gram binary, not the test suites.
+demo: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS) --target gram
 	bash scripts/install-deps.sh --plots
 	bash scripts/demo.sh $(BUILD)
 

@@ -148,7 +148,7 @@ def held_out_section(figures, width, value_head):
     only_off, only_on, p = mcnemar(outcome(records, "majority"),
                                    outcome(halted_records, "majority"))
     saving = 1 - halted["applications"] / summary["applications"]
-    text += (f"\nHalting (`--halting true`, sigmoid(q_halt) > 0.5 stops a trajectory): "
+    text += (f"\nHalting (`--halting true`, sigmoid(q_halt) > 0.5 stops a trajectory, with the calibrated bias): "
              f"{halted['steps_mean']:.2f} supervision steps per trajectory instead of "
              f"{summary['steps_mean']:.2f} ({100 * saving:.1f}% fewer applications); pass@1 "
              f"{100 * halted['trajectory_accuracy']:.1f}% against "
@@ -159,7 +159,29 @@ def held_out_section(figures, width, value_head):
     return text
 
 
-def training_section(record):
+def halt_calibration(model):
+    """The halting offset calibrate_halting.py recorded in the model file's metadata, or None."""
+    with open(model, "rb") as handle:
+        size = int.from_bytes(handle.read(8), "little")
+        header = json.loads(handle.read(size))
+    record = json.loads(header.get("__metadata__", {}).get("gram_training", "{}"))
+    return record.get("halt_calibration")
+
+
+def calibration_row(calibration):
+    if not calibration:
+        return ("halting calibration", "none (the halt head as trained)")
+    chosen = calibration["with_halting"]
+    before = calibration["without_halting"]
+    return ("halting calibration",
+            f"q_halt's bias lowered by {calibration['offset']:g}, the smallest offset keeping "
+            f"validation pass@1 within {calibration['tolerance_points']:g} points "
+            f"({100 * chosen['pass_at_1']:.1f}% at {chosen['steps_mean']:.2f} steps against "
+            f"{100 * before['pass_at_1']:.1f}% at {before['steps_mean']:.2f} without halting; "
+            f"`tools/calibrate_halting.py`, {calibration['puzzles']})")
+
+
+def training_section(record, calibration=None):
     if not record:
         return "No training record (summary.json) was given.\n"
     rows = [("trainer", f"`{record.get('trainer', '?')}`, objective {record.get('objective')}"),
@@ -175,6 +197,7 @@ def training_section(record):
         rows.append(("validation at selection",
                      ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                for k, v in validation.items())))
+    rows.append(calibration_row(calibration))
     return "| | |\n|---|---|\n" + "".join(f"| {k} | {v} |\n" for k, v in rows)
 
 
@@ -210,7 +233,7 @@ def main(argv=None):
     if args.notes:
         card += args.notes.strip() + "\n\n"
     card += "## Model\n\n```\n" + info.strip() + "\n```\n\n"
-    card += "## Training\n\n" + training_section(record) + "\n"
+    card += "## Training\n\n" + training_section(record, halt_calibration(args.model)) + "\n"
     card += (f"## Held-out figures, measured with the engine\n\n`{args.puzzles}`, "
              f"{len(figures['false'][0])} puzzles never used for any choice, width "
              f"{args.width}, depth {depth}, seed {args.seed}:\n\n```\n" +

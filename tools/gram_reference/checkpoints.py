@@ -244,6 +244,11 @@ def load_checkpoint(path: str) -> Dict[str, object]:
                               f"{str(error).splitlines()[0]}") from None
     if not isinstance(state, dict):
         raise ConversionError(f"{path}: holds a {type(state).__name__}, not a state dict")
+    nested = [key for key, value in state.items() if isinstance(value, dict)]
+    if nested:
+        raise ConversionError(
+            f"{path}: is a nested dict (its key '{nested[0]}' holds a dict, not a tensor); "
+            f"save the state dict inside it, e.g. torch.save(checkpoint['{nested[0]}'], PATH)")
     return state
 
 

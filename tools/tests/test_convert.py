@@ -239,6 +239,10 @@ class ConvertTest(unittest.TestCase):
         self.refused("trm", dict(HRM, mlp_t=False), official_state("hrm", HRM),
                      "unknown key 'H_level.layers.0")
 
+    def test_refuses_a_nested_dict_naming_it(self):
+        nested = {"model": official_state("trm", TRM_MLP_T), "step": torch.tensor(5)}
+        self.refused("trm", TRM_MLP_T, nested, "is a nested dict (its key 'model' holds a dict")
+
 
 if __name__ == "__main__":
     unittest.main()

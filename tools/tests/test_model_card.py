@@ -26,6 +26,15 @@ class StatisticsTest(unittest.TestCase):
 
 
 class CardTest(unittest.TestCase):
+    def test_calibration_row_names_the_offset_and_its_validation_figures(self):
+        row = model_card.calibration_row({
+            "offset": 1.5, "tolerance_points": 0.5, "puzzles": "validation.txt",
+            "with_halting": {"pass_at_1": 0.97, "steps_mean": 1.25},
+            "without_halting": {"pass_at_1": 0.974, "steps_mean": 8.0}})
+        self.assertIn("lowered by 1.5", row[1])
+        self.assertIn("97.0% at 1.25 steps against 97.4% at 8.00", row[1])
+        self.assertIn("none", model_card.calibration_row(None)[1])
+
     def test_writes_a_card_from_engine_runs(self):
         gram = helpers.gram_binary()
         if gram is None:
