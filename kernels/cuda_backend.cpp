@@ -380,7 +380,8 @@ class CudaBackend final : public Backend {
   std::size_t bf16_scratch_size_ = 0;
 };
 
-// The backend on `options.device`, or a gram::Error saying why there is none.
+// The backend on the rank's device (util/device_choice.h), or a gram::Error saying why there is
+// none.
 std::unique_ptr<Backend> open_cuda_backend(const CudaOptions& options) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
