@@ -71,6 +71,15 @@ GRAM_AVX512 void boxmuller16(__m512i u0, __m512i u1, __m512& first, __m512& seco
   second = _mm512_mul_ps(cosine, radius);
 }
 
+// The 64-bit pairs of a and b, the low or the high ones of each 128-bit lane. A function of its
+// own, not a lambda: a lambda does not inherit GRAM_AVX512, and __m512 arguments passed to code
+// built without AVX-512 change the calling convention (clang refuses it, or reads garbage).
+GRAM_AVX512 inline __m512 pairs(__m512 a, __m512 b, bool high) {
+  const __m512d da = _mm512_castps_pd(a);
+  const __m512d db = _mm512_castps_pd(b);
+  return _mm512_castpd_ps(high ? _mm512_unpackhi_pd(da, db) : _mm512_unpacklo_pd(da, db));
+}
+
 // The 64 normals of 16 groups in element order: group g's four (n[0..3][g]) at 4g..4g+3.
 GRAM_AVX512 void element_order(const __m512 n[4], __m512 eps[4]) {
   // Within each 128-bit lane L: the 4 normals of groups 4L, 4L+1, 4L+2, 4L+3 ...
@@ -78,11 +87,6 @@ GRAM_AVX512 void element_order(const __m512 n[4], __m512 eps[4]) {
   const __m512 hi01 = _mm512_unpackhi_ps(n[0], n[1]);
   const __m512 lo23 = _mm512_unpacklo_ps(n[2], n[3]);
   const __m512 hi23 = _mm512_unpackhi_ps(n[2], n[3]);
-  auto pairs = [](__m512 a, __m512 b, bool high) {
-    const __m512d da = _mm512_castps_pd(a);
-    const __m512d db = _mm512_castps_pd(b);
-    return _mm512_castpd_ps(high ? _mm512_unpackhi_pd(da, db) : _mm512_unpacklo_pd(da, db));
-  };
   const __m512 g0 = pairs(lo01, lo23, false);  // groups 0, 4, 8, 12 (one per 128-bit lane)
   const __m512 g1 = pairs(lo01, lo23, true);   // groups 1, 5, 9, 13
   const __m512 g2 = pairs(hi01, hi23, false);  // groups 2, 6, 10, 14

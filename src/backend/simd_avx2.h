@@ -12,7 +12,7 @@
 
 namespace gram::backend::simd {
 
-GRAM_AVX2 inline __m256 exp_avx2(__m256 x) {
+GRAM_AVX2 static inline __m256 exp_avx2(__m256 x) {
   // vmaxps/vminps with the constant first compute std::max/std::min exactly (simd_avx512.h).
   x = _mm256_min_ps(_mm256_set1_ps(88.0f), _mm256_max_ps(_mm256_set1_ps(-87.0f), x));
   const __m256 round = _mm256_set1_ps(12582912.0f);
@@ -36,7 +36,7 @@ GRAM_AVX2 inline __m256 exp_avx2(__m256 x) {
 }
 
 // x / (1 + e^-x)
-GRAM_AVX2 inline __m256 silu_avx2(__m256 x) {
+GRAM_AVX2 static inline __m256 silu_avx2(__m256 x) {
   const __m256 negated = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));  // the sign bit only
   return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), exp_avx2(negated)));
 }

@@ -7,6 +7,11 @@
 // a microcode assist per lane (SwiGLU ran 10x slower on Sapphire Rapids for it).
 //
 // Only for files whose functions carry GRAM_AVX512 and are called after a CPUID check.
+//
+// The functions here and in simd_libm_avx512.h / simd_avx2.h are `static`: each file gets its
+// own copy. As ordinary inline functions, a file built with other target flags (a test without
+// -march=native) would give the linker a second definition built for other CPU features, and
+// clang then passes the vectors differently on the two sides of a call (wrong results).
 #include <immintrin.h>
 
 #include <cstdint>
@@ -20,7 +25,7 @@ namespace gram::backend::simd {
 // -Wuninitialized reports wherever they are inlined.
 constexpr __mmask16 kAllLanes = 0xFFFF;
 
-GRAM_AVX512 inline __m512 exp_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 exp_avx512(__m512 x) {
   // std::max(x, -87) is (x < -87 ? -87 : x); vmaxps(a, b) is (a > b ? a : b): same for every
   // input, NaN included, with the constant first (and likewise for min).
   x = _mm512_maskz_min_ps(kAllLanes, _mm512_set1_ps(88.0f),
@@ -46,7 +51,7 @@ GRAM_AVX512 inline __m512 exp_avx512(__m512 x) {
 }
 
 // x / (1 + e^-x)
-GRAM_AVX512 inline __m512 silu_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 silu_avx512(__m512 x) {
   // -x flips the sign bit (0 - x would turn -0 into +0).
   const __m512 negated = _mm512_castsi512_ps(
       _mm512_xor_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN)));

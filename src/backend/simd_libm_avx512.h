@@ -20,30 +20,30 @@
 namespace gram::backend::simd {
 
 // The 8 floats of `x` from `half` (0: lanes 0-7, 1: lanes 8-15) as doubles.
-GRAM_AVX512 inline __m512d half_to_double(__m512 x, int half) {
+GRAM_AVX512 static inline __m512d half_to_double(__m512 x, int half) {
   const __m256 part = half == 0 ? _mm512_castps512_ps256(x)
                                 : _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1));
   return _mm512_cvtps_pd(part);
 }
 // Two halves of 8 doubles rounded back to 16 floats.
-GRAM_AVX512 inline __m512 join_to_float(__m512d low, __m512d high) {
+GRAM_AVX512 static inline __m512 join_to_float(__m512d low, __m512d high) {
   const __m256 a = _mm512_cvtpd_ps(low);
   const __m256 b = _mm512_cvtpd_ps(high);
   return _mm512_castpd_ps(
       _mm512_insertf64x4(_mm512_castpd256_pd512(_mm256_castps_pd(a)), _mm256_castps_pd(b), 1));
 }
 // The 8 32-bit integers of `v` from `half`.
-GRAM_AVX512 inline __m256i half_of(__m512i v, int half) {
+GRAM_AVX512 static inline __m256i half_of(__m512i v, int half) {
   return half == 0 ? _mm512_castsi512_si256(v) : _mm512_extracti64x4_epi64(v, 1);
 }
 // The same widened to 64-bit lanes (table indices).
-GRAM_AVX512 inline __m512i half_to_int64(__m512i v, int half) {
+GRAM_AVX512 static inline __m512i half_to_int64(__m512i v, int half) {
   return _mm512_cvtepi32_epi64(half_of(v, half));
 }
-GRAM_AVX512 inline __m512d table8(const double* entries) { return _mm512_loadu_pd(entries); }
+GRAM_AVX512 static inline __m512d table8(const double* entries) { return _mm512_loadu_pd(entries); }
 
 // --- logf on (0, 1] --------------------------------------------------------------------------
-GRAM_AVX512 inline __m512d logf_half(__m512i ix, __m512i tmp, int half) {
+GRAM_AVX512 static inline __m512d logf_half(__m512i ix, __m512i tmp, int half) {
   namespace libm = rng::libm;
   alignas(64) static const double invc[16] = {
       libm::kLogfTable[0].invc,  libm::kLogfTable[1].invc,  libm::kLogfTable[2].invc,
@@ -77,7 +77,7 @@ GRAM_AVX512 inline __m512d logf_half(__m512i ix, __m512i tmp, int half) {
   return _mm512_fmadd_pd(r2, y, _mm512_add_pd(y0, r));
 }
 
-GRAM_AVX512 inline __m512 logf_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 logf_avx512(__m512 x) {
   const __m512i ix = _mm512_castps_si512(x);
   const __m512i tmp = _mm512_sub_epi32(ix, _mm512_set1_epi32(0x3f330000));
   const __m512 y = join_to_float(logf_half(ix, tmp, 0), logf_half(ix, tmp, 1));
@@ -87,11 +87,11 @@ GRAM_AVX512 inline __m512 logf_avx512(__m512 x) {
 
 // --- sincosf on |x| <= pi --------------------------------------------------------------------
 // b in the lanes of `mask`, a elsewhere.
-GRAM_AVX512 inline __m512d either(__mmask8 mask, double a, double b) {
+GRAM_AVX512 static inline __m512d either(__mmask8 mask, double a, double b) {
   return _mm512_mask_blend_pd(mask, _mm512_set1_pd(a), _mm512_set1_pd(b));
 }
 
-GRAM_AVX512 inline void sincosf_half(__m512 x_float, __m512i top, int half, __m512d& sine,
+GRAM_AVX512 static inline void sincosf_half(__m512 x_float, __m512i top, int half, __m512d& sine,
                                      __m512d& cosine, __mmask8& swapped) {
   namespace libm = rng::libm;
   const auto& t0 = libm::kSincosfTable[0];
@@ -133,7 +133,7 @@ GRAM_AVX512 inline void sincosf_half(__m512 x_float, __m512i top, int half, __m5
   swapped = _mm512_test_epi64_mask(n, _mm512_set1_epi64(1));
 }
 
-GRAM_AVX512 inline void sincosf_avx512(__m512 x, __m512& sine, __m512& cosine) {
+GRAM_AVX512 static inline void sincosf_avx512(__m512 x, __m512& sine, __m512& cosine) {
   const __m512i top = _mm512_and_si512(_mm512_srli_epi32(_mm512_castps_si512(x), 20),
                                        _mm512_set1_epi32(0x7ff));
   __m512d s[2], c[2];
@@ -152,7 +152,7 @@ GRAM_AVX512 inline void sincosf_avx512(__m512 x, __m512& sine, __m512& cosine) {
 }
 
 // --- expf ------------------------------------------------------------------------------------
-GRAM_AVX512 inline __m512d expf_half(__m512 x, int half) {
+GRAM_AVX512 static inline __m512d expf_half(__m512 x, int half) {
   namespace libm = rng::libm;
   const std::uint64_t* table = libm::kExpfTable;
   const __m512d xd = half_to_double(x, half);
@@ -179,7 +179,7 @@ GRAM_AVX512 inline __m512d expf_half(__m512 x, int half) {
   return _mm512_mul_pd(y, s);
 }
 
-GRAM_AVX512 inline __m512 expf_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 expf_avx512(__m512 x) {
   __m512 y = join_to_float(expf_half(x, 0), expf_half(x, 1));
   const __m512i bits = _mm512_castps_si512(x);
   const __m512i top = _mm512_and_si512(_mm512_srli_epi32(bits, 20), _mm512_set1_epi32(0x7ff));
@@ -203,7 +203,7 @@ GRAM_AVX512 inline __m512 expf_avx512(__m512 x) {
 }
 
 // --- log1pf on x >= 0 and NaN ----------------------------------------------------------------
-GRAM_AVX512 inline __m512 log1pf_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 log1pf_avx512(__m512 x) {
   namespace libm = rng::libm;
   const __m512 one = _mm512_set1_ps(1.0f);
   const __m512i hx = _mm512_castps_si512(x);
@@ -271,7 +271,7 @@ GRAM_AVX512 inline __m512 log1pf_avx512(__m512 x) {
 }
 
 // log(1 + e^x), as the scalar softplus: x itself above 20.
-GRAM_AVX512 inline __m512 softplus_avx512(__m512 x) {
+GRAM_AVX512 static inline __m512 softplus_avx512(__m512 x) {
   const __mmask16 above = _mm512_cmp_ps_mask(x, _mm512_set1_ps(20.0f), _CMP_GT_OQ);
   return _mm512_mask_blend_ps(above, log1pf_avx512(expf_avx512(x)), x);
 }
