@@ -17,7 +17,6 @@
 #include <vector>
 
 #include "backend/backend.h"
-#include "util/thread_wait_policy.h"
 
 namespace {
 
@@ -76,7 +75,7 @@ void BM_Linear(benchmark::State& state) {
   auto x = upload(x_host);
   auto w = upload(w_host);
   DeviceArray<float> y(cpu(), static_cast<std::size_t>(rows) * out);
-  const auto weight = cpu().prepare_linear(w.data(), out, in);
+  const auto weight = cpu().prepare_linear(w.data(), out, in, gram::backend::WeightUse::kLinear);
   cpu().linear(rows, x.data(), in, *weight, nullptr, y.data());
   const auto got = download(y, static_cast<std::size_t>(rows) * out);
   std::vector<double> want(got.size());
@@ -343,7 +342,6 @@ BENCHMARK(BM_DecodeAndHash)->Unit(benchmark::kMicrosecond)->UseRealTime();
 }  // namespace
 
 int main(int argc, char** argv) {
-  gram::apply_default_thread_wait_policy(argv);  // as gram itself (util/thread_wait_policy.h)
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

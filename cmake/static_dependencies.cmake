@@ -1,11 +1,11 @@
 # GRAM_STATIC_DEPENDENCIES: binaries that carry their own copies of the libraries a bare machine
 # lacks. The GPU machine the device bundle runs on (scripts/make-device-bundle.sh) has the C
-# library, the GPU driver and CUDA's libraries, but no OpenBLAS, yaml-cpp, OpenMP runtime or
-# this compiler's libstdc++; Debian ships each as a static archive beside the shared library,
+# library, the GPU driver and CUDA's libraries, but no OpenBLAS, yaml-cpp or this compiler's
+# libstdc++; Debian ships each as a static archive beside the shared library,
 # and this file points the build at those archives. cuBLAS stays shared (CUDA ships no static
 # cuBLAS here, and the machine has its own), as does NCCL.
 
-# The archive `name` from the compiler's own library directory (libgomp.a, libgfortran.a, ...).
+# The archive `name` from the compiler's own library directory (libgfortran.a, ...).
 function(gram_compiler_archive name variable)
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=${name}
                   OUTPUT_VARIABLE path OUTPUT_STRIP_TRAILING_WHITESPACE)
@@ -17,7 +17,6 @@ endfunction()
 
 find_package(Threads REQUIRED)
 find_library(GRAM_YAML_CPP_ARCHIVE libyaml-cpp.a REQUIRED)
-gram_compiler_archive(libgomp.a gram_gomp_archive)
 if(GRAM_OPENBLAS)
   find_library(GRAM_OPENBLAS_ARCHIVE libopenblas.a REQUIRED)
   # OpenBLAS's LAPACK half is Fortran: its archive names libgfortran's symbols.
@@ -26,8 +25,6 @@ if(GRAM_OPENBLAS)
   set_target_properties(PkgConfig::OPENBLAS PROPERTIES INTERFACE_LINK_LIBRARIES
     "${GRAM_OPENBLAS_ARCHIVE};${gram_gfortran_archive};${gram_quadmath_archive};m;Threads::Threads")
 endif()
-set_target_properties(OpenMP::OpenMP_CXX PROPERTIES INTERFACE_LINK_LIBRARIES
-  "${gram_gomp_archive};Threads::Threads;dl")
 get_target_property(gram_yaml_cpp_includes yaml-cpp INTERFACE_INCLUDE_DIRECTORIES)
 add_library(gram_yaml_cpp_static STATIC IMPORTED)
 set_target_properties(gram_yaml_cpp_static PROPERTIES IMPORTED_LOCATION ${GRAM_YAML_CPP_ARCHIVE})

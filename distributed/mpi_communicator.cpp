@@ -150,10 +150,11 @@ class MpiCommunicator final : public Communicator {
               ", rank " + std::to_string(world_rank()) + " on " + host_name() + ")");
 }
 
-bool mpi_available() { return true; }
-
-std::unique_ptr<Communicator> make_mpi_communicator(int* argc, char*** argv) {
-  return std::make_unique<MpiCommunicator>(argc, argv);
-}
-
 }  // namespace gram::dist
+
+// The plugin's entry point (src/util/plugin.h), called by make_mpi_communicator in
+// mpi_plugin.cpp: MPI initialised, a communicator the caller owns, or a thrown gram::Error.
+extern "C" __attribute__((visibility("default"))) gram::dist::Communicator* gram_mpi_communicator(
+    int* argc, char*** argv) {
+  return new gram::dist::MpiCommunicator(argc, argv);
+}

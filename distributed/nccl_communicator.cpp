@@ -1,4 +1,6 @@
-// The NCCL communicator (nccl_communicator.h). Compiled only with GRAM_NCCL and GRAM_CUDA; with
+// The NCCL communicator (nccl_communicator.h), built only with GRAM_NCCL and GRAM_CUDA as the
+// plugin libgram_nccl.so (src/util/plugin.h), which nccl_plugin.cpp opens when a job forms an
+// NCCL communicator, so that no other run loads NCCL and the CUDA runtime; with
 // mpi_communicator.cpp the only code that names a communication library.
 //
 // The bytes of each collective travel through device buffers owned here, on a stream of this
@@ -21,7 +23,6 @@
 
 #include "distributed/deadline.h"
 #include "distributed/gather_layout.h"
-#include "distributed/nccl_bootstrap.h"
 #include "util/device_choice.h"
 #include "util/error.h"
 
@@ -39,12 +40,6 @@
 
 namespace gram::dist {
 namespace {
-
-std::string host_name() {
-  char name[256] = {};
-  if (::gethostname(name, sizeof(name) - 1) != 0) return "unknown";
-  return name;
-}
 
 // A device buffer that grows and is never shrunk (gathers of one run are of similar size).
 struct DeviceBuffer {
@@ -275,39 +270,11 @@ class NcclCommunicator final : public Communicator {
 
 }  // namespace
 
-bool nccl_available() { return true; }
-
-std::unique_ptr<Communicator> make_nccl_communicator(NcclSetup setup) {
-  return std::make_unique<NcclCommunicator>(std::move(setup));
-}
-
-std::unique_ptr<Communicator> make_device_communicator(Communicator& launch) {
-  NcclSetup setup;
-  setup.rank = launch.rank();
-  setup.size = launch.size();
-  setup.local_rank = launch.local_rank();
-  setup.host = launch.host();
-  setup.exchange_id = [&launch](const std::string& root_id) { return launch.broadcast(root_id); };
-  setup.launch = &launch;
-  setup.timeout_seconds = nccl_timeout_seconds();
-  return make_nccl_communicator(std::move(setup));
-}
-
-std::unique_ptr<Communicator> make_file_bootstrapped_communicator() {
-  const FileBootstrap bootstrap = file_bootstrap_from_environment();
-  const LocalRank local = local_rank_from_environment();
-  NcclSetup setup;
-  setup.rank = bootstrap.rank;
-  setup.size = bootstrap.size;
-  setup.local_rank = local.value;
-  setup.local_rank_source = local.source;
-  setup.host = host_name();
-  setup.exchange_id = [bootstrap](const std::string& root_id) {
-    return exchange_id_over_file(bootstrap, root_id);
-  };
-  setup.joined = [bootstrap] { remove_bootstrap_file(bootstrap); };
-  setup.timeout_seconds = bootstrap.timeout_seconds;
-  return make_nccl_communicator(std::move(setup));
-}
-
 }  // namespace gram::dist
+
+// The plugin's entry point (util/plugin.h), called by make_nccl_communicator in
+// nccl_plugin.cpp: a communicator the caller owns, or a thrown gram::Error.
+extern "C" __attribute__((visibility("default")))
+gram::dist::Communicator* gram_nccl_communicator(gram::dist::NcclSetup* setup) {
+  return new gram::dist::NcclCommunicator(std::move(*setup));
+}

@@ -229,7 +229,9 @@ class CudaBackend final : public Backend {
   void synchronize() override { CUDA_CHECK(cudaStreamSynchronize(stream_)); }
 
   // --- dense algebra -----------------------------------------------------------------------
-  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) override {
+  // Every use is read in place (the blocks run as their separate operations here).
+  std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in,
+                                               WeightUse /*use*/) override {
     GRAM_ASSERT(out > 0 && in > 0, "linear weight shape");
     auto prepared = std::make_unique<CudaLinearWeight>(w, out, in);
     if (math_ == CudaMath::kBf16) {
@@ -378,9 +380,9 @@ class CudaBackend final : public Backend {
   std::size_t bf16_scratch_size_ = 0;
 };
 
-}  // namespace
-
-std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
+// The backend on the rank's device (util/device_choice.h), or a gram::Error saying why there is
+// none.
+std::unique_ptr<Backend> open_cuda_backend(const CudaOptions& options) {
   int count = 0;
   const cudaError_t status = cudaGetDeviceCount(&count);
   if (status != cudaSuccess) {
@@ -405,4 +407,12 @@ std::unique_ptr<Backend> make_cuda_backend(const CudaOptions& options) {
   return std::make_unique<CudaBackend>(choice, options.math);
 }
 
+}  // namespace
 }  // namespace gram::backend
+
+// The plugin's entry point (util/plugin.h), called by make_cuda_backend in
+// src/backend/cuda_plugin.cpp: a backend the caller owns, or a thrown gram::Error.
+extern "C" __attribute__((visibility("default"))) gram::backend::Backend* gram_cuda_backend(
+    const gram::backend::CudaOptions* options) {
+  return gram::backend::open_cuda_backend(*options).release();
+}

@@ -16,7 +16,14 @@ namespace gram::kernels {
 
 GRAM_HOST_DEVICE inline float silu(float x) { return x / (1.0f + expf(-x)); }
 
-GRAM_HOST_DEVICE inline float softplus(float x) { return x > 20.0f ? x : log1pf(expf(x)); }
+// log(1 + e^x); on the host with libm_float.h's functions, as the CPU backend computes it.
+GRAM_HOST_DEVICE inline float softplus(float x) {
+#if defined(__CUDA_ARCH__)
+  return x > 20.0f ? x : log1pf(expf(x));
+#else
+  return x > 20.0f ? x : rng::libm::log1pf(rng::libm::expf(x));
+#endif
+}
 
 // sigma = min(sigma_min + softplus(sigma_pre), sigma_max); the GRAM prior's noise scale.
 GRAM_HOST_DEVICE inline float noise_sigma(float sigma_pre, float sigma_min, float sigma_max) {

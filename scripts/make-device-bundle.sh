@@ -14,11 +14,13 @@
 #                                    CPU/GPU parity, benchmarks against PyTorch, six files to $OUT
 #   device-bundle/bin/gram           Release, sm_90 (H100, H200) machine code plus compute_90 PTX,
 #   device-bundle/bin/test_gpu       portable x86-64 (GRAM_NATIVE=OFF), stripped; libstdc++, libgcc,
-#                                    libgomp, yaml-cpp, GoogleTest and the CUDA runtime linked
+#   device-bundle/bin/libgram_*.so   yaml-cpp, GoogleTest and the CUDA runtime linked
 #                                    statically (GRAM_STATIC_DEPENDENCIES); cuBLAS and NCCL from the
 #                                    machine (the driver finds them); no OpenBLAS (GRAM_OPENBLAS=OFF:
 #                                    only the CPU peak used it, and its kernels for every x86 core
-#                                    would add 21 MB to each binary)
+#                                    would add 21 MB to each binary); the CUDA backend and the NCCL
+#                                    communicator are plugins (libgram_cuda.so, libgram_nccl.so)
+#                                    that both binaries open from their folder
 #   device-bundle/models/            the shipped models and their puzzle files
 #   device-bundle/configs/           the bench models' configs (the 9x9 demo model at D = 128,
 #                                    512, 1024; the models themselves are generated there)
@@ -62,7 +64,21 @@ echo "== pack $output"
 rm -rf "$output"
 mkdir -p "$output/bin" "$output/models/data" "$output/configs" "$output/python"
 cp "$build/src/gram" "$build/tests/test_gpu" "$output/bin/"
+# The plugins (src/util/plugin.h), looked for beside the executable first: the CUDA backend's
+# and, where NCCL was found, the NCCL communicator's. A build without CUDA has neither, which
+# --pack-only accepts (the dry run of this machine's build).
+plugins=()
+for plugin in libgram_cuda.so libgram_nccl.so; do
+  [[ -e $build/src/$plugin ]] || continue
+  cp "$build/src/$plugin" "$output/bin/"
+  plugins+=("$output/bin/$plugin")
+done
+if ((!pack_only)) && [[ ! -e $output/bin/libgram_cuda.so ]]; then
+  echo "FAIL: $build/src/libgram_cuda.so was not built" >&2
+  exit 1
+fi
 ((pack_only)) || strip "$output/bin/gram" "$output/bin/test_gpu"
+((pack_only)) || strip --strip-unneeded "${plugins[@]}"
 cp scripts/device/run-checks.sh "$output/run.sh"
 cp models/*.safetensors "$output/models/"
 cp models/data/*.txt "$output/models/data/"
@@ -88,9 +104,9 @@ fi
 
 # What the machine must provide: the binaries may name (NEEDED) only the C library's and CUDA's
 # libraries; what ldd resolves beyond them (cuBLAS's own libstdc++ and libgcc_s) must be system
-# libraries. A libstdc++, libgomp, OpenBLAS or yaml-cpp named by our binaries fails the bundle.
+# libraries. A libstdc++, OpenBLAS or yaml-cpp named by our binaries fails the bundle.
 direct='^(libc|libm|libdl|librt|libpthread|ld-linux-x86-64|libcublas|libcublasLt|libnccl)\.so'
-for binary in "$output/bin/gram" "$output/bin/test_gpu"; do
+for binary in "$output/bin/gram" "$output/bin/test_gpu" "${plugins[@]}"; do
   others=$(readelf -d "$binary" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p' | grep -Ev "$direct" || true)
   [[ -z $others ]] || { echo "FAIL: $binary names libraries the GPU machine lacks: $others" >&2; exit 1; }
   others=$(ldd "$binary" | awk '/=>/ { print $3 }' | grep -Ev '^/(usr/)?lib(64|/x86_64-linux-gnu)?/' |
@@ -102,7 +118,10 @@ done
   echo "built: $(date -u +%FT%TZ) on $(hostname), $(c++ --version | head -n 1), $(nvcc --version 2> /dev/null | tail -n 1 || /usr/local/cuda/bin/nvcc --version | tail -n 1)"
   grep "gram: CUDA" "$build/bundle-configure.log" | sed 's/^-- //'
   echo "CUDA architectures: 90 (sm_90 code and compute_90 PTX); GRAM_NATIVE=OFF, GRAM_OPENBLAS=OFF"
-  for binary in gram test_gpu; do echo "--- ldd bin/$binary (here)"; ldd "$output/bin/$binary"; done
+  for binary in "$output/bin/gram" "$output/bin/test_gpu" "${plugins[@]}"; do
+    echo "--- ldd bin/${binary##*/} (here)"
+    ldd "$binary"
+  done
 } > "$output/BUILD.txt"
 
 size_kib=$(du -sk "$output" | cut -f1)

@@ -64,11 +64,16 @@ for p in sys.path:
 }
 
 [[ -x $gram && -x $test_gpu ]] || stop 2 "the bundle has no bin/gram or bin/test_gpu: rebuild it with scripts/make-device-bundle.sh"
-for library in $(ldd "$gram" "$test_gpu" 2> /dev/null | awk '/not found/ { print $1 }' | sort -u); do
+# The binaries and the plugins beside them, which are what name cuBLAS and NCCL.
+binaries=("$gram" "$test_gpu")
+for plugin in "$bundle"/bin/libgram_*.so; do
+  [[ -e $plugin ]] && binaries+=("$plugin")
+done
+for library in $(ldd "${binaries[@]}" 2> /dev/null | awk '/not found/ { print $1 }' | sort -u); do
   directory=$(library_directory "$library")
   [[ -n $directory ]] && export LD_LIBRARY_PATH=$directory${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 done
-missing=$(ldd "$gram" "$test_gpu" 2> /dev/null | awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
+missing=$(ldd "${binaries[@]}" 2> /dev/null | awk '/not found/ { print $1 }' | sort -u | tr '\n' ' ')
 [[ -z $missing ]] || stop 2 "the bundle's binaries need ${missing}found nowhere on this machine (searched the loader cache, /usr/local/cuda and Python's nvidia-* packages)"
 "$gram" --help > /dev/null 2>&1 || stop 2 "bin/gram does not start here: $("$gram" --help 2>&1 | tail -n 1)"
 export PATH=$PATH:/usr/local/cuda/bin
@@ -76,7 +81,7 @@ export PATH=$PATH:/usr/local/cuda/bin
   echo "date: $(date -u +%FT%TZ)  host: $(hostname)  cores: $(nproc)"
   cat "$bundle/BUILD.txt" 2> /dev/null
   echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
-  echo "--- ldd"; ldd "$gram" "$test_gpu"
+  echo "--- ldd"; ldd "${binaries[@]}"
   echo "--- nvidia-smi"; nvidia-smi 2>&1 || true
   echo "--- python"; python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "available", torch.cuda.is_available())' 2>&1 || true
   echo "--- compute-sanitizer"; compute-sanitizer --version 2>&1 | tail -n 1 || true

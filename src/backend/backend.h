@@ -2,7 +2,7 @@
 // The seam between the model and the hardware.
 //
 // The recursive model's forward pass (engine/recursive_model.cpp) is written once against this
-// table of operations; the CPU backend (OpenBLAS + OpenMP) and the CUDA backend implement it.
+// table of operations; the CPU backend (backend/cpu_backend.h) and the CUDA backend implement it.
 // Pointers passed to an operation are backend memory from `allocate`; shapes are in elements
 // and every operation checks the preconditions it relies on. Operations may run asynchronously:
 // `copy_to_host` and `synchronize` are the only points where the host waits.
@@ -39,6 +39,26 @@ class LinearWeight {
  private:
   int out_;
   int in_;
+};
+
+// What a prepared weight is for, so that a backend can lay it out for that product: the CPU
+// backend packs each kind for its own kernels, the CUDA backend reads every kind in place.
+enum class WeightUse {
+  kLinear,        // linear(): y = x w^T + bias
+  kSwiGLUGateUp,  // the [gate; up] matrix (2F, in) of a swiglu_block
+  kSwiGLUDown,    // the down matrix (in, F) of a swiglu_block
+  kMlpTGateUp,    // the [gate; up] matrix (2Ft, P+L) of an mlp_t_block
+  kMlpTDown,      // the down matrix (P+L, Ft) of an mlp_t_block
+};
+
+// Memory a backend may use to run a block as its separate operations (the defaults of
+// swiglu_block and mlp_t_block); a backend that fuses the block leaves it alone. Sized by the
+// caller as the operations need (engine/recursive_model.cpp).
+struct BlockWorkspace {
+  float* wide = nullptr;        // (tokens, 2F) or (rows * D, 2Ft)
+  float* narrow = nullptr;      // (tokens, F) or (rows * D, Ft)
+  float* residual = nullptr;    // (rows, P+L, D)
+  float* transposed = nullptr;  // (rows, D, P+L)
 };
 
 // Where a backend keeps its rows, and how much of it a run may take (Backend::memory_capacity).
@@ -88,6 +108,16 @@ struct DropoutMask {
   float keep_scale = 1;
 };
 
+// A sampler's dropout on a block's branch (engine/sampler.h): `mask` applied to the branch's
+// output W_down(...) before the residual add and the norm, as dropout() would apply it to the
+// output of the block's separate operations: trajectory r's `per_row` elements numbered in that
+// output's layout ((P+L, D) for swiglu_block, (D, P+L) for mlp_t_block), keyed by row_keys[r].
+struct BlockDropout {
+  const NoiseRow* row_keys = nullptr;  // (rows)
+  std::size_t per_row = 0;             // (P+L) * D
+  DropoutMask mask;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -110,9 +140,11 @@ class Backend {
   virtual void synchronize() = 0;
 
   // --- dense algebra -----------------------------------------------------------------------
-  // `w` (out, in) in backend memory, prepared for `linear`. The CUDA backend keeps reading `w`,
+  // `w` (out, in) in backend memory, prepared for `use`. A backend that keeps the default
+  // blocks below must prepare every use as for linear(). The CUDA backend keeps reading `w`,
   // so it must outlive the result.
-  virtual std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in) = 0;
+  virtual std::unique_ptr<LinearWeight> prepare_linear(const float* w, int out, int in,
+                                                       WeightUse use) = 0;
   // y (rows, w.out()) = x (rows, w.in()) * w^T + bias. x rows are `x_stride` floats apart
   // (>= in), so a single position of every trajectory can be read in place; bias may be null.
   // On the CPU every row's result is a function of that row alone, bit for bit (the
@@ -138,6 +170,28 @@ class Backend {
   virtual void silu(std::size_t count, float* x) = 0;
   // Per batch item, (rows, cols) -> (cols, rows).
   virtual void transpose(int batch, int rows, int cols, const float* in, float* out) = 0;
+
+  // --- blocks: a sequence of the operations above, which a backend may fuse ---------------
+  // Each computes the same function as its operations one by one (what the defaults run, on
+  // `workspace`); the CPU backend's fused versions compute the same bits, since every element
+  // goes through the same chain of roundings.
+  //
+  // `dropout` (null: none) masks the branch before the add (BlockDropout).
+  //
+  // The SwiGLU feed-forward block and its post-norm, in place on x (tokens, D):
+  // x = rmsnorm(x + W_down (silu(W_gate x) * (W_up x))), weights prepared as kSwiGLUGateUp
+  // (2F, D) and kSwiGLUDown (D, F).
+  virtual void swiglu_block(int tokens, float* x, const LinearWeight& gate_up,
+                            const LinearWeight& down, float eps, const BlockWorkspace& workspace,
+                            const BlockDropout* dropout);
+  // The mlp_t mixer with TRM's norm over positions, in place on x (rows, P+L, D): for each row
+  // and channel the vector v of its P+L positions becomes
+  // rmsnorm(v + W_down (silu(W_gate v) * (W_up v))), normalised over positions; weights
+  // prepared as kMlpTGateUp (2Ft, P+L) and kMlpTDown (P+L, Ft).
+  virtual void mlp_t_block(int rows, int positions, int hidden, float* x,
+                           const LinearWeight& gate_up, const LinearWeight& down, float eps,
+                           const BlockWorkspace& workspace,
+                           const BlockDropout* dropout);
 
   // --- model-specific ----------------------------------------------------------------------
   // Non-causal multi-head attention with RoPE on q and k (rotate-half convention).
@@ -169,7 +223,7 @@ class Backend {
 std::uint64_t available_host_memory_bytes();
 
 enum class GemmKernel;  // backend/fixed_order_gemm.h
-// The CPU backend with `threads` OpenMP threads (0: every core) and the fixed-order GEMM's
+// The CPU backend with `threads` threads of its own pool (0: every core) and the fixed-order GEMM's
 // fastest kernel for this CPU, or `kernel` (every kernel computes the same bits).
 std::unique_ptr<Backend> make_cpu_backend(int threads);
 std::unique_ptr<Backend> make_cpu_backend(int threads, GemmKernel kernel);

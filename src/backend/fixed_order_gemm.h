@@ -20,6 +20,8 @@
 #include <memory>
 #include <string>
 
+#include "backend/thread_pool.h"
+
 namespace gram::backend {
 
 // The instruction sets the product has kernels for; all compute the same bits.
@@ -34,13 +36,22 @@ GemmKernel best_gemm_kernel();
 
 // w (out, in) as torch.nn.Linear stores it, repacked as panels of kPanelWidth columns:
 // panel p holds w[p * kPanelWidth + j][k] at [k][j], columns past `out` are zero.
+//
+// kSwiGLU lays out the [gate; up] matrix of a SwiGLU (out = 2F rows: the gate rows, then the
+// up rows) as pairs of panels, gate columns 16j.. then up columns 16j.., so that a kernel holds
+// both halves of an output column in registers and writes silu(gate) * up (the epilogue below)
+// instead of the (rows, 2F) product.
 class PackedWeight {
  public:
   static constexpr int kPanelWidth = 16;
+  enum class Layout { kColumns, kSwiGLU };
 
-  PackedWeight(const float* w, int out, int in);
+  PackedWeight(const float* w, int out, int in, Layout layout = Layout::kColumns);
   int out() const { return out_; }
   int in() const { return in_; }
+  Layout layout() const { return layout_; }
+  // Columns of a product's result: out, or F = out / 2 after the SwiGLU epilogue.
+  int result_columns() const { return layout_ == Layout::kSwiGLU ? out_ / 2 : out_; }
   int panels() const { return panels_; }
   // (in, kPanelWidth) floats of panel `panel`, 64-byte aligned.
   const float* panel(int panel) const {
@@ -53,13 +64,21 @@ class PackedWeight {
   };
   int out_;
   int in_;
+  Layout layout_;
   int panels_;
   std::unique_ptr<float[], Free> data_;
 };
 
-// y (rows, out) = x (rows, in) w^T (+ bias when not null), in the fixed order above, using
-// `threads` OpenMP threads. x rows are `x_stride` floats apart (>= in); y is dense.
-void fixed_order_gemm(GemmKernel kernel, int threads, int rows, const float* x, int x_stride,
-                      const PackedWeight& w, const float* bias, float* y);
+// y (rows, result columns) = x (rows, in) w^T (+ bias when not null), in the fixed order above,
+// on the threads of `pool`. x rows are `x_stride` floats apart (>= in); y is dense. With a
+// kSwiGLU weight, y (rows, F) = silu(x w_gate^T) * (x w_up^T) on the same fp32 products the
+// unfused pair of operations computes, with the same silu (vector_math.h): the same bits.
+void fixed_order_gemm(GemmKernel kernel, ThreadPool& pool, int rows, const float* x,
+                      int x_stride, const PackedWeight& w, const float* bias, float* y);
+
+// The same product for a few rows on the calling thread, y rows `y_stride` apart: what a fused
+// block (cpu_blocks.cpp) runs inside one task of its own.
+void fixed_order_gemm_rows(GemmKernel kernel, int rows, const float* x, int x_stride,
+                           const PackedWeight& w, const float* bias, float* y, int y_stride);
 
 }  // namespace gram::backend

@@ -15,11 +15,14 @@ struct GemmUnit {
   int in = 0;
   const float* panels = nullptr;   // first panel of the unit: (in, 16) floats, 64-byte aligned
   std::size_t panel_stride = 0;    // floats from one panel to the next (in * 16)
-  int panel_count = 0;
-  int columns = 0;                 // valid output columns of the unit (<= panel_count * 16)
-  const float* bias = nullptr;     // (columns) or null
+  int panel_count = 0;             // even with swiglu: (gate, up) pairs
+  int columns = 0;                 // valid columns of y in the unit (<= panel_count * 16, or
+                                   // panel_count / 2 * 16 with swiglu)
+  const float* bias = nullptr;     // (columns) or null; always null with swiglu
   float* y = nullptr;              // (rows, columns) of y, rows y_stride apart
   int y_stride = 0;
+  // Epilogue: y = silu(gate) * up over the panel pairs (PackedWeight::Layout::kSwiGLU).
+  bool swiglu = false;
 };
 
 void gemm_unit_portable(const GemmUnit& unit);

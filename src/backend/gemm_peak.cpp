@@ -1,7 +1,5 @@
 #include "backend/gemm_peak.h"
 
-#include <omp.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "backend/blas_reference.h"
+#include "backend/thread_pool.h"
 #include "util/error.h"
 
 namespace gram::backend {
@@ -76,7 +75,7 @@ GemmPeak measure_gemm_peak(Backend& backend, int threads, int n, int repetitions
   DeviceArray<float> y(backend, elements);  // (n, n)
   backend.copy_to_device(x.data(), x_host.data(), elements * sizeof(float));
   backend.copy_to_device(w.data(), w_host.data(), elements * sizeof(float));
-  const auto weight = backend.prepare_linear(w.data(), n, n);
+  const auto weight = backend.prepare_linear(w.data(), n, n, WeightUse::kLinear);
 
   GemmPeak peak;
   if (backend.name() != "cpu") {
@@ -102,7 +101,7 @@ GemmPeak measure_gemm_peak(Backend& backend, int threads, int n, int repetitions
                   " (this build has no OpenBLAS to compare with; " + backend.describe() + ")";
     return peak;
   }
-  const int blas_threads = threads > 0 ? threads : omp_get_num_procs();
+  const int blas_threads = threads > 0 ? threads : available_cores();
   std::vector<float> result(elements);
   peak.flops_per_s = best_host_rate(n, repetitions, [&] {
     blas_reference_product(n, x_host.data(), w_host.data(), result.data(), blas_threads);

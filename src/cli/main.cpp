@@ -14,7 +14,6 @@
 #include <string>
 
 #include "cli/commands.h"
-#include "util/thread_wait_policy.h"
 #include "distributed/communicator.h"
 #include "engine/distributed_run.h"
 #include "util/error.h"
@@ -41,7 +40,6 @@ void print_usage(std::FILE* stream) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  gram::apply_default_thread_wait_policy(argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h") {
     print_usage(stdout);
     return argc < 2 ? 2 : 0;

@@ -179,12 +179,13 @@ const float* RecursiveModel::upload(const model::Model& model, const std::string
 }
 
 RecursiveModel::Weight RecursiveModel::upload_linear(const model::Model& model,
-                                                     const std::string& name) {
+                                                     const std::string& name,
+                                                     backend::WeightUse use) {
   const auto& shape = model.tensor(name).shape;
   GRAM_ASSERT(shape.size() == 2, "a linear weight is a matrix");
   const float* uploaded = upload(model, name);
   linear_weights_.push_back(backend_.prepare_linear(uploaded, static_cast<int>(shape[0]),
-                                                    static_cast<int>(shape[1])));
+                                                    static_cast<int>(shape[1]), use));
   return linear_weights_.back().get();
 }
 
@@ -194,14 +195,18 @@ RecursiveModel::Network RecursiveModel::upload_network(const model::Model& model
   for (int index = 0; index < config_.num_layers; ++index) {
     const std::string layer = prefix + "layers." + std::to_string(index) + ".";
     if (config_.mixer == model::Mixer::kMlpT) {
-      network[index].mixer_in = upload_linear(model, layer + "mlp_t.gate_up");
-      network[index].mixer_out = upload_linear(model, layer + "mlp_t.down");
+      network[index].mixer_in =
+          upload_linear(model, layer + "mlp_t.gate_up", backend::WeightUse::kMlpTGateUp);
+      network[index].mixer_out =
+          upload_linear(model, layer + "mlp_t.down", backend::WeightUse::kMlpTDown);
     } else {
       network[index].mixer_in = upload_linear(model, layer + "attn.qkv");
       network[index].mixer_out = upload_linear(model, layer + "attn.out");
     }
-    network[index].ffn_gate_up = upload_linear(model, layer + "ffn.gate_up");
-    network[index].ffn_down = upload_linear(model, layer + "ffn.down");
+    network[index].ffn_gate_up =
+        upload_linear(model, layer + "ffn.gate_up", backend::WeightUse::kSwiGLUGateUp);
+    network[index].ffn_down =
+        upload_linear(model, layer + "ffn.down", backend::WeightUse::kSwiGLUDown);
   }
   return network;
 }
@@ -264,21 +269,21 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x,
   const int positions = c.positions();
   const int hidden = c.hidden_size;
   const int tokens = rows * positions;
+  // For backends that run the blocks as separate operations (backend.h).
+  backend::BlockWorkspace workspace;
+  workspace.wide = wide_.data();
+  workspace.narrow = narrow_.data();
+  workspace.residual = residual_.data();
+  workspace.transposed = transposed_.data();
   const std::size_t per_row = row_size_;  // a row's mixer or FFN output, in either layout
   for (int index = 0; index < static_cast<int>(network.size()); ++index) {
     const Layer& layer = network[index];
     if (c.mixer == model::Mixer::kMlpT) {
-      // Mixing along the sequence axis: SwiGLU over positions, normalised in that layout.
-      float* transposed = transposed_.data();  // (rows, D, P+L)
-      backend_.transpose(rows, positions, hidden, x, transposed);
-      backend_.linear(rows * hidden, transposed, positions, *layer.mixer_in, nullptr,
-                      wide_.data());                                     // (rows*D, 2*Ft)
-      backend_.swiglu(rows * hidden, c.mlp_t_hidden, wide_.data(), narrow_.data());  // (rows*D, Ft)
-      backend_.linear(rows * hidden, narrow_.data(), c.mlp_t_hidden, *layer.mixer_out, nullptr,
-                      residual_.data());                                 // (rows*D, P+L)
-      maybe_dropout(rows, per_row, residual_.data(), point, index, 0);
-      backend_.add_rmsnorm(rows * hidden, positions, transposed, residual_.data(), c.norm_eps);
-      backend_.transpose(rows, hidden, positions, transposed, x);        // (rows, P+L, D)
+      // Mixing along the sequence axis: SwiGLU over positions, normalised over positions.
+      const auto dropout = block_dropout(rows, point, index, 0);
+      backend_.mlp_t_block(rows, positions, hidden, x, *layer.mixer_in, *layer.mixer_out,
+                           c.norm_eps, workspace,
+                           dropout ? &*dropout : nullptr);               // (rows, P+L, D)
     } else {
       backend_.linear(tokens, x, hidden, *layer.mixer_in, nullptr,
                       wide_.data());                                     // (rows*(P+L), 3D)
@@ -289,23 +294,19 @@ void RecursiveModel::apply_network(const Network& network, int rows, float* x,
       maybe_dropout(rows, per_row, residual_.data(), point, index, 0);
       backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
     }
-    backend_.linear(tokens, x, hidden, *layer.ffn_gate_up, nullptr,
-                    wide_.data());                                       // (rows*(P+L), 2F)
-    backend_.swiglu(tokens, c.ffn_hidden, wide_.data(), narrow_.data()); // (rows*(P+L), F)
-    backend_.linear(tokens, narrow_.data(), c.ffn_hidden, *layer.ffn_down, nullptr,
-                    residual_.data());                                   // (rows*(P+L), D)
-    maybe_dropout(rows, per_row, residual_.data(), point, index, 1);
-    backend_.add_rmsnorm(tokens, hidden, x, residual_.data(), c.norm_eps);
+    const auto dropout = block_dropout(rows, point, index, 1);
+    backend_.swiglu_block(tokens, x, *layer.ffn_gate_up, *layer.ffn_down, c.norm_eps, workspace,
+                          dropout ? &*dropout : nullptr);                // (rows*(P+L), D)
   }
 }
 
-void RecursiveModel::maybe_dropout(int rows, std::size_t per_row, float* x,
-                                   const DrawPoint& point, int layer, int slot) {
+std::optional<backend::DropoutMask> RecursiveModel::dropout_mask(int rows, const DrawPoint& point,
+                                                                 int layer, int slot) const {
   const SamplerSettings& s = sampler_;
   const bool high = point.application == config_.l_cycles;
   if (!s.dropout_active() || !(high ? s.dropout_in_h : s.dropout_in_l) ||
       !(slot == 0 ? s.dropout_mixer : s.dropout_ffn) || !s.drops_layer(layer)) {
-    return;
+    return std::nullopt;
   }
   GRAM_ASSERT(keys_loaded_ >= rows, "one noise key per row (load_noise_keys)");
   backend::DropoutMask mask;
@@ -313,7 +314,22 @@ void RecursiveModel::maybe_dropout(int rows, std::size_t per_row, float* x,
                rng::sampler_site(point.application, 1 + 2 * layer + slot, config_.num_layers)};
   mask.drop_below = dropout_below_;
   mask.keep_scale = dropout_keep_scale_;
-  backend_.dropout(rows, per_row, x, row_keys_.data(), mask);
+  return mask;
+}
+
+std::optional<backend::BlockDropout> RecursiveModel::block_dropout(int rows,
+                                                                   const DrawPoint& point,
+                                                                   int layer, int slot) const {
+  const auto mask = dropout_mask(rows, point, layer, slot);
+  if (!mask) return std::nullopt;
+  return backend::BlockDropout{row_keys_.data(), row_size_, *mask};
+}
+
+void RecursiveModel::maybe_dropout(int rows, std::size_t per_row, float* x,
+                                   const DrawPoint& point, int layer, int slot) {
+  if (const auto mask = dropout_mask(rows, point, layer, slot)) {
+    backend_.dropout(rows, per_row, x, row_keys_.data(), *mask);
+  }
 }
 
 void RecursiveModel::maybe_inject_noise(int rows, float* x, const DrawPoint& point) {
@@ -404,7 +420,8 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
     const auto& shape = verifier.tensor(name).shape;
     const float* uploaded = upload_tensor(name);
     linear_weights_.push_back(backend_.prepare_linear(uploaded, static_cast<int>(shape[0]),
-                                                      static_cast<int>(shape[1])));
+                                                      static_cast<int>(shape[1]),
+                                                      backend::WeightUse::kLinear));
     return static_cast<Weight>(linear_weights_.back().get());
   };
   VerifierWeights weights;

@@ -88,7 +88,8 @@ class RecursiveModel {
 
   const float* upload(const model::Model& model, const std::string& name);
   // Uploads a (out, in) matrix and prepares it for backend::linear.
-  Weight upload_linear(const model::Model& model, const std::string& name);
+  Weight upload_linear(const model::Model& model, const std::string& name,
+                       backend::WeightUse use = backend::WeightUse::kLinear);
   Network upload_network(const model::Model& model, const std::string& prefix);
   std::vector<float> embed(std::span<const std::int32_t> input) const;
 
@@ -101,8 +102,14 @@ class RecursiveModel {
 
   // x (rows, P+L, D) = F(x), in place; with the sampler's dropout where `point` asks for it.
   void apply_network(const Network& network, int rows, float* x, const DrawPoint& point);
-  // The sampler's dropout of slot `slot` (0: mixer, 1: FFN) of `layer` on `rows` rows of
-  // `per_row` elements, when the sampler drops there.
+  // The mask of the sampler's dropout of slot `slot` (0: mixer, 1: FFN) of `layer`, or none
+  // when the sampler does not drop there.
+  std::optional<backend::DropoutMask> dropout_mask(int rows, const DrawPoint& point, int layer,
+                                                   int slot) const;
+  // That mask on a block's branch (backend::BlockDropout), for swiglu_block and mlp_t_block.
+  std::optional<backend::BlockDropout> block_dropout(int rows, const DrawPoint& point, int layer,
+                                                     int slot) const;
+  // That dropout on `rows` rows of `per_row` elements, when the sampler drops there.
   void maybe_dropout(int rows, std::size_t per_row, float* x, const DrawPoint& point, int layer,
                      int slot);
   // The sampler's noise on state x after application `point`, when it adds noise there.

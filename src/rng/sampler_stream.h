@@ -48,13 +48,7 @@ GRAM_HOST_DEVICE inline r123::Philox4x32::ctr_type sampler_words(const NoiseKey&
 // Four normals of the sampler stream, Box-Muller as normal4 (GRAM's) does.
 GRAM_HOST_DEVICE inline void sampler_normal4(const NoiseKey& key, std::uint32_t site,
                                              std::uint32_t group, float out[4]) {
-  const r123::Philox4x32::ctr_type bits = sampler_words(key, site, group);
-  const r123::float2 first = r123::boxmuller(bits.v[0], bits.v[1]);
-  const r123::float2 second = r123::boxmuller(bits.v[2], bits.v[3]);
-  out[0] = first.x;
-  out[1] = first.y;
-  out[2] = second.x;
-  out[3] = second.y;
+  boxmuller4(sampler_words(key, site, group), out);
 }
 
 }  // namespace gram::rng

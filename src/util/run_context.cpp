@@ -44,10 +44,9 @@ std::string shell_quote(const std::string& argument) {
 }  // namespace
 
 const std::vector<std::string>& behaviour_environment_variables() {
-  static const std::vector<std::string> names = {"OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-                                                 "OPENBLAS_CORETYPE", "CUDA_VISIBLE_DEVICES",
-                                                 "GRAM_LOG", "GRAM_LOG_DIR", "OMP_WAIT_POLICY",
-                                                 "GOMP_SPINCOUNT", "GRAM_CUDA_MATH", "GRAM_PYTHON"};
+  static const std::vector<std::string> names = {"OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
+                                                 "CUDA_VISIBLE_DEVICES", "GRAM_LOG",
+                                                 "GRAM_LOG_DIR", "GRAM_CUDA_MATH", "GRAM_PYTHON"};
   return names;
 }
 

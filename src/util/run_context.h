@@ -26,10 +26,10 @@ struct RunContext {
   std::map<std::string, std::string> environment;  // those of the list below that are set
 };
 
-// OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, OPENBLAS_CORETYPE, CUDA_VISIBLE_DEVICES, GRAM_LOG,
-// GRAM_LOG_DIR (per-rank logs of a distributed run, docs/distributed.md), OMP_WAIT_POLICY and
-// GOMP_SPINCOUNT (src/cli/thread_wait_policy.h), GRAM_CUDA_MATH (the CUDA backend's GEMM
-// arithmetic), GRAM_PYTHON (the report's plotting interpreter).
+// OPENBLAS_NUM_THREADS and OPENBLAS_CORETYPE (the SGEMM rate measured as the peak),
+// CUDA_VISIBLE_DEVICES, GRAM_LOG, GRAM_LOG_DIR (per-rank logs of a distributed run,
+// docs/distributed.md), GRAM_CUDA_MATH (the CUDA backend's GEMM arithmetic), GRAM_PYTHON (the
+// report's plotting interpreter). GRAM_CPU_GEMM is echoed through the backend's description.
 const std::vector<std::string>& behaviour_environment_variables();
 
 RunContext capture_run_context(int argc, char** argv);

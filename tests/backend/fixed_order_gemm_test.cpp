@@ -90,8 +90,9 @@ TEST(FixedOrderGemm, EveryKernelComputesTheDefinedOrderBitForBit) {
       const auto* bias_or_null = shape.bias ? &bias : nullptr;
       const backend::PackedWeight packed(w.data(), shape.out, shape.in);
       for (int threads : {1, 2}) {
+        backend::ThreadPool pool(threads);
         std::vector<float> y(static_cast<std::size_t>(shape.rows) * shape.out, NAN);
-        backend::fixed_order_gemm(kernel, threads, shape.rows, x.data(), shape.x_stride, packed,
+        backend::fixed_order_gemm(kernel, pool, shape.rows, x.data(), shape.x_stride, packed,
                                   shape.bias ? bias.data() : nullptr, y.data());
         const auto expected = defined_product(shape.rows, shape.out, shape.in, x,
                                               shape.x_stride, w, bias_or_null);
@@ -111,6 +112,7 @@ TEST(FixedOrderGemm, ARowsResultDoesNotDependOnItsPlaceOrItsNeighbours) {
   const auto w = random_values(static_cast<std::size_t>(out) * in, 4);
   const backend::PackedWeight packed(w.data(), out, in);
   const auto probe = random_values(in, 5);
+  backend::ThreadPool pool(2);
   for (GemmKernel kernel : supported_kernels()) {
     std::vector<float> first;
     for (int rows : {1, 5, 24, 50, 129}) {
@@ -118,7 +120,7 @@ TEST(FixedOrderGemm, ARowsResultDoesNotDependOnItsPlaceOrItsNeighbours) {
         auto x = random_values(static_cast<std::size_t>(rows) * in, 6 + rows + place);
         std::copy(probe.begin(), probe.end(), x.begin() + static_cast<std::ptrdiff_t>(place) * in);
         std::vector<float> y(static_cast<std::size_t>(rows) * out);
-        backend::fixed_order_gemm(kernel, 2, rows, x.data(), in, packed, nullptr, y.data());
+        backend::fixed_order_gemm(kernel, pool, rows, x.data(), in, packed, nullptr, y.data());
         const std::vector<float> row(y.begin() + static_cast<std::ptrdiff_t>(place) * out,
                                      y.begin() + static_cast<std::ptrdiff_t>(place + 1) * out);
         if (first.empty()) first = row;
@@ -136,7 +138,8 @@ TEST(FixedOrderGemm, IsCloseToTheProductInDoublePrecision) {
   const auto w = random_values(static_cast<std::size_t>(out) * in, 8);
   const backend::PackedWeight packed(w.data(), out, in);
   std::vector<float> y(static_cast<std::size_t>(rows) * out);
-  backend::fixed_order_gemm(backend::best_gemm_kernel(), 2, rows, x.data(), in, packed, nullptr,
+  backend::ThreadPool pool(2);
+  backend::fixed_order_gemm(backend::best_gemm_kernel(), pool, rows, x.data(), in, packed, nullptr,
                             y.data());
   for (int r = 0; r < rows; ++r) {
     for (int o = 0; o < out; ++o) {
@@ -174,7 +177,7 @@ TEST(FixedOrderGemm, TheCpuBackendsLinearIsTheFixedOrderProduct) {
   const auto w = random_values(static_cast<std::size_t>(out) * in, 10);
   const auto bias = random_values(out, 11);
   auto cpu = backend::make_cpu_backend(2);
-  const auto weight = cpu->prepare_linear(w.data(), out, in);
+  const auto weight = cpu->prepare_linear(w.data(), out, in, backend::WeightUse::kLinear);
   EXPECT_EQ(weight->out(), out);
   EXPECT_EQ(weight->in(), in);
   std::vector<float> y(static_cast<std::size_t>(rows) * out);

@@ -23,9 +23,9 @@ class DelegatingBackend : public backend::Backend {
   void copy_to_host(void* d, const void* s, std::size_t n) override { cpu_->copy_to_host(d, s, n); }
   void copy_on_device(void* d, const void* s, std::size_t n) override { cpu_->copy_on_device(d, s, n); }
   void synchronize() override { cpu_->synchronize(); }
-  std::unique_ptr<backend::LinearWeight> prepare_linear(const float* w, int out,
-                                                        int in) override {
-    return cpu_->prepare_linear(w, out, in);
+  std::unique_ptr<backend::LinearWeight> prepare_linear(const float* w, int out, int in,
+                                                        backend::WeightUse use) override {
+    return cpu_->prepare_linear(w, out, in, use);
   }
   void linear(int rows, const float* x, int x_stride, const backend::LinearWeight& w,
               const float* bias, float* y) override {
@@ -43,6 +43,19 @@ class DelegatingBackend : public backend::Backend {
   void silu(std::size_t count, float* x) override { cpu_->silu(count, x); }
   void transpose(int batch, int rows, int cols, const float* in, float* out) override {
     cpu_->transpose(batch, rows, cols, in, out);
+  }
+  // The CPU's fused blocks: its weights are packed for them (backend::WeightUse).
+  void swiglu_block(int tokens, float* x, const backend::LinearWeight& gate_up,
+                    const backend::LinearWeight& down, float eps,
+                    const backend::BlockWorkspace& workspace,
+                    const backend::BlockDropout* dropout) override {
+    cpu_->swiglu_block(tokens, x, gate_up, down, eps, workspace, dropout);
+  }
+  void mlp_t_block(int rows, int positions, int hidden, float* x,
+                   const backend::LinearWeight& gate_up, const backend::LinearWeight& down,
+                   float eps, const backend::BlockWorkspace& workspace,
+                   const backend::BlockDropout* dropout) override {
+    cpu_->mlp_t_block(rows, positions, hidden, x, gate_up, down, eps, workspace, dropout);
   }
   void attention(int batch, int seq, int heads, int head_dim, const float* qkv,
                  const float* rope_cos, const float* rope_sin, float* out) override {

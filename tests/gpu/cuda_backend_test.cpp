@@ -104,7 +104,7 @@ TEST(CudaBackend, ProductsPastTwoToTheThirtyOneElementsAreSplit) {
   backend::DeviceArray<float> device_y(*gpu, static_cast<std::size_t>(rows) * out);
   gpu->copy_to_device(device_x.data(), x.data(), x.size() * sizeof(float));
   gpu->copy_to_device(device_w.data(), w.data(), w.size() * sizeof(float));
-  const auto weight = gpu->prepare_linear(device_w.data(), out, in);
+  const auto weight = gpu->prepare_linear(device_w.data(), out, in, backend::WeightUse::kLinear);
   gpu->linear(static_cast<int>(rows), device_x.data(), in, *weight, nullptr, device_y.data());
   const std::int64_t per_call = (std::int64_t{1} << 31) / out;  // 2^31 - 1 elements / 64
   for (std::int64_t row : {std::int64_t{0}, per_call - 2, per_call - 1, per_call, rows - 1}) {
@@ -134,7 +134,7 @@ TEST(CudaBackend, Bf16ProductsReadWeightsConvertedAtLoad) {
   gpu->copy_to_device(device_x.data(), x.data(), x.size() * sizeof(float));
   gpu->copy_to_device(device_w.data(), w.data(), w.size() * sizeof(float));
   gpu->copy_to_device(device_bias.data(), bias.data(), bias.size() * sizeof(float));
-  const auto weight = gpu->prepare_linear(device_w.data(), out, in);
+  const auto weight = gpu->prepare_linear(device_w.data(), out, in, backend::WeightUse::kLinear);
   // Overwrite the fp32 weight: a product that still converted it per call would now differ.
   const std::vector<float> zeros(w.size(), 0.0f);
   gpu->copy_to_device(device_w.data(), zeros.data(), zeros.size() * sizeof(float));

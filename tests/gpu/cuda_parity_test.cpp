@@ -94,7 +94,7 @@ TEST(CudaOps, EachOperationMatchesTheCpuBackend) {
   double error = compare_op(
       *cpu, *gpu, {random_values(rows * stride, 1), random_values(out * in, 2), random_values(out, 3)},
       rows * out, {}, [&](backend::Backend& b, Arrays& a, float* y) {
-        const auto weight = b.prepare_linear(a[1].data(), out, in);
+        const auto weight = b.prepare_linear(a[1].data(), out, in, backend::WeightUse::kLinear);
         b.linear(rows, a[0].data(), stride, *weight, a[2].data(), y);
       });
   std::printf("linear: max |cpu - cuda| = %.3g\n", error);

@@ -41,12 +41,12 @@ TEST(RunContext, CommandLineIsShellQuotedWhereNeeded) {
 }
 
 TEST(RunContext, EchoesOnlyTheSetBehaviourVariables) {
-  ::setenv("OMP_NUM_THREADS", "3", 1);
+  ::setenv("OPENBLAS_NUM_THREADS", "3", 1);
   ::setenv("GRAM_LOG", "", 1);  // set but empty is still set
   ::unsetenv("OPENBLAS_CORETYPE");
   ::setenv("GRAM_UNRELATED", "x", 1);
   RunContext context = capture({"gram"});
-  EXPECT_EQ(context.environment.at("OMP_NUM_THREADS"), "3");
+  EXPECT_EQ(context.environment.at("OPENBLAS_NUM_THREADS"), "3");
   EXPECT_EQ(context.environment.at("GRAM_LOG"), "");
   EXPECT_EQ(context.environment.count("OPENBLAS_CORETYPE"), 0u);
   EXPECT_EQ(context.environment.count("GRAM_UNRELATED"), 0u);
@@ -54,8 +54,8 @@ TEST(RunContext, EchoesOnlyTheSetBehaviourVariables) {
     const auto& known = behaviour_environment_variables();
     EXPECT_NE(std::find(known.begin(), known.end(), name), known.end()) << name;
   }
-  EXPECT_EQ(to_json(context)["environment"]["OMP_NUM_THREADS"], "3");
-  ::unsetenv("OMP_NUM_THREADS");
+  EXPECT_EQ(to_json(context)["environment"]["OPENBLAS_NUM_THREADS"], "3");
+  ::unsetenv("OPENBLAS_NUM_THREADS");
   ::unsetenv("GRAM_LOG");
   ::unsetenv("GRAM_UNRELATED");
 }
