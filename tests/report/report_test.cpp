@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "common/error_message.h"
+#include "common/scoped_environment.h"
 #include "report/report.h"
 #include "report/sweep_fixture.h"
 
@@ -20,26 +21,7 @@ namespace fs = std::filesystem;
 using testing::read_file;
 using testing::TempDir;
 using testing_support::error_message;
-
-// Sets an environment variable for one scope.
-class ScopedEnvironment {
- public:
-  ScopedEnvironment(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    ::setenv(name, value, 1);
-  }
-  ~ScopedEnvironment() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using testing_support::ScopedEnvironment;
 
 bool contains(const std::string& text, const std::string& pattern) {
   return std::regex_search(text, std::regex(pattern));

@@ -10,37 +10,16 @@
 #include <string>
 
 #include "common/error_message.h"
+#include "common/scoped_environment.h"
 #include "util/error.h"
 
 namespace gram {
 namespace {
 
-// Sets (or unsets, with nullopt) one variable for the scope of a test.
-class ScopedVariable {
- public:
-  ScopedVariable(const char* name, std::optional<std::string> value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ~ScopedVariable() {
-    if (old_) {
-      ::setenv(name_, old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_);
-    }
-  }
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
+using testing_support::ScopedEnvironment;
 
 TEST(DeviceChoice, LocalRankModuloTheVisibleDevices) {
-  const ScopedVariable mask("CUDA_VISIBLE_DEVICES", std::nullopt);
+  const ScopedEnvironment mask("CUDA_VISIBLE_DEVICES", std::nullopt);
   EXPECT_EQ(choose_device(4, {0, "communicator"}).device, 0);
   EXPECT_EQ(choose_device(4, {3, "communicator"}).device, 3);
   EXPECT_EQ(choose_device(4, {5, "communicator"}).device, 1);
@@ -52,7 +31,7 @@ TEST(DeviceChoice, LocalRankModuloTheVisibleDevices) {
 }
 
 TEST(DeviceChoice, NamesCudaVisibleDevicesWhenSet) {
-  const ScopedVariable mask("CUDA_VISIBLE_DEVICES", "2,3");
+  const ScopedEnvironment mask("CUDA_VISIBLE_DEVICES", "2,3");
   const DeviceChoice choice = choose_device(2, {1, "communicator"});
   EXPECT_EQ(choice.device, 1);
   EXPECT_EQ(describe(choice),
@@ -60,38 +39,38 @@ TEST(DeviceChoice, NamesCudaVisibleDevicesWhenSet) {
 }
 
 TEST(DeviceChoice, RefusesWhenNoDeviceIsVisible) {
-  const ScopedVariable mask("CUDA_VISIBLE_DEVICES", "");
+  const ScopedEnvironment mask("CUDA_VISIBLE_DEVICES", "");
   EXPECT_EQ(testing_support::error_message([] { choose_device(0, {2, "communicator"}); }),
             "no CUDA device is visible to local rank 2 (CUDA_VISIBLE_DEVICES=)");
 }
 
 TEST(DeviceChoice, LocalRankFromTheLauncherEnvironment) {
   {
-    const ScopedVariable open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", std::nullopt);
-    const ScopedVariable slurm("SLURM_LOCALID", std::nullopt);
+    const ScopedEnvironment open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", std::nullopt);
+    const ScopedEnvironment slurm("SLURM_LOCALID", std::nullopt);
     EXPECT_EQ(local_rank_from_environment().value, 0);
     EXPECT_EQ(local_rank_from_environment().source, "default");
   }
   {
-    const ScopedVariable open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", std::nullopt);
-    const ScopedVariable slurm("SLURM_LOCALID", "3");
+    const ScopedEnvironment open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", std::nullopt);
+    const ScopedEnvironment slurm("SLURM_LOCALID", "3");
     EXPECT_EQ(local_rank_from_environment().value, 3);
     EXPECT_EQ(local_rank_from_environment().source, "SLURM_LOCALID");
   }
   {
     // mpirun's variable comes first (mpirun inside a Slurm allocation sets both).
-    const ScopedVariable open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", "1");
-    const ScopedVariable slurm("SLURM_LOCALID", "0");
+    const ScopedEnvironment open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", "1");
+    const ScopedEnvironment slurm("SLURM_LOCALID", "0");
     EXPECT_EQ(local_rank_from_environment().value, 1);
     EXPECT_EQ(local_rank_from_environment().source, "OMPI_COMM_WORLD_LOCAL_RANK");
   }
   {
-    const ScopedVariable open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", "not a number");
-    const ScopedVariable slurm("SLURM_LOCALID", std::nullopt);
+    const ScopedEnvironment open_mpi("OMPI_COMM_WORLD_LOCAL_RANK", "not a number");
+    const ScopedEnvironment slurm("SLURM_LOCALID", std::nullopt);
     EXPECT_EQ(local_rank_from_environment().source, "default");
   }
   // A communicator's own figure wins over the environment.
-  const ScopedVariable slurm("SLURM_LOCALID", "3");
+  const ScopedEnvironment slurm("SLURM_LOCALID", "3");
   EXPECT_EQ(local_rank_or_environment(2).value, 2);
   EXPECT_EQ(local_rank_or_environment(2).source, "communicator");
   EXPECT_EQ(local_rank_or_environment(-1).value, 3);
