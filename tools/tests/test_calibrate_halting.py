@@ -1,7 +1,6 @@
 """tools/calibrate_halting.py: the choice of the offset, and a calibrated file end to end."""
 import json
 import os
-import subprocess
 import tempfile
 import unittest
 
@@ -39,13 +38,7 @@ class CalibrateTest(unittest.TestCase):
         if gram is None:
             self.skipTest("no built gram binary (build/src/gram or GRAM_BINARY)")
         with tempfile.TemporaryDirectory() as scratch:
-            model = os.path.join(scratch, "m.safetensors")
-            puzzles = os.path.join(scratch, "p.txt")
-            config = os.path.join(helpers.ROOT, "configs", "models", "sudoku4-tiny.json")
-            subprocess.run([gram, "generate", "--random-model", config, "--seed", "3",
-                            "--output", model], check=True, stdout=subprocess.DEVNULL)
-            subprocess.run([gram, "generate", "--task", "sudoku:4", "--count", "4", "--seed",
-                            "4", "--output", puzzles], check=True, stdout=subprocess.DEVNULL)
+            model, puzzles = helpers.tiny_sudoku4_files(gram, scratch, 4)
             before, _ = read_safetensors(model)
             output = os.path.join(scratch, "calibrated.safetensors")
             calibrate_halting.main(["--model", model, "--puzzles", puzzles, "--output", output,

@@ -1,7 +1,6 @@
 """tools/model_card.py: its statistics against the engine's hand cases, and a card written end to
 end for a tiny random model with the engine binary."""
 import os
-import subprocess
 import tempfile
 import unittest
 
@@ -40,13 +39,7 @@ class CardTest(unittest.TestCase):
         if gram is None:
             self.skipTest("no built gram binary (build/src/gram or GRAM_BINARY)")
         with tempfile.TemporaryDirectory() as scratch:
-            model = os.path.join(scratch, "m.safetensors")
-            puzzles = os.path.join(scratch, "p.txt")
-            config = os.path.join(helpers.ROOT, "configs", "models", "sudoku4-tiny.json")
-            subprocess.run([gram, "generate", "--random-model", config, "--seed", "3",
-                            "--output", model], check=True, stdout=subprocess.DEVNULL)
-            subprocess.run([gram, "generate", "--task", "sudoku:4", "--count", "6", "--seed",
-                            "4", "--output", puzzles], check=True, stdout=subprocess.DEVNULL)
+            model, puzzles = helpers.tiny_sudoku4_files(gram, scratch, 6)
             card = os.path.join(scratch, "card.md")
             model_card.main(["--model", model, "--puzzles", puzzles, "--width", "4",
                              "--depth", "2", "--threads", "1", "--gram", gram, "--output", card,
