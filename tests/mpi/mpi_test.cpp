@@ -23,6 +23,7 @@
 
 #include "common/cli_fixture.h"
 #include "common/distributed_results.h"
+#include "common/rank_log.h"
 
 namespace {
 
@@ -249,13 +250,7 @@ TEST_F(Mpi, KilledRankEndsTheJobAndResumeCompletesTheSweep) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     exited = ::waitpid(job, &status, WNOHANG) == job;
     if (complete_records(path("killed") + "/cells.jsonl").size() < 2) continue;
-    std::ifstream log(logs + "/rank-1.log");
-    std::string line;
-    std::getline(log, line);
-    std::smatch found;
-    if (std::regex_search(line, found, std::regex("pid ([0-9]+)"))) {
-      victim = static_cast<pid_t>(std::stoi(found[1]));
-    }
+    victim = pid_in_rank_log(logs + "/rank-1.log");
   }
   ASSERT_FALSE(exited) << "the sweep ended before a rank could be killed; make it larger";
   ASSERT_NE(victim, 0) << "no cells or no rank-1 log after " << seconds() << " s";

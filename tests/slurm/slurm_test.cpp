@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
+#include <cstdio>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +21,8 @@
 
 #include "common/cli_fixture.h"
 #include "common/distributed_results.h"
+#include "common/held_processes.h"
+#include "common/rank_log.h"
 
 namespace {
 
@@ -105,6 +109,34 @@ class Slurm : public GramCli {
     }
     return true;
   }
+  // The pids of job `job`'s two ranks, from their logs (slurm/sweep-cpu.sbatch names the
+  // directory after the job).
+  std::vector<pid_t> rank_pids(const std::string& job) const {
+    std::vector<pid_t> pids;
+    for (const auto& job_logs : fs::directory_iterator(path("logs"))) {
+      if (!job_logs.path().filename().string().ends_with("-" + job)) continue;
+      for (int rank : {0, 1}) {
+        pids.push_back(pid_in_rank_log((job_logs.path() / ("rank-" + std::to_string(rank) +
+                                                           ".log")).string()));
+      }
+    }
+    return pids;
+  }
+  // Runs `command`, which makes Slurm signal job `job`'s tasks, while the ranks are held
+  // stopped until `signal` reaches them: slurmd takes its time, and on a fast machine the
+  // ranks would otherwise finish the sweep first.
+  void signal_held_ranks(const std::string& job, const std::string& command, int signal) const {
+    HeldProcesses ranks(rank_pids(job));
+    ASSERT_TRUE(ranks.held()) << job_outputs();
+    ASSERT_TRUE(shell("squeue -h -o %T -j " + job).output.starts_with("RUNNING"))
+        << "the job ended before the signal; make it larger\n" << job_outputs();
+    const Shell sent = shell(command);
+    ASSERT_EQ(sent.status, 0) << command << "\n" << sent.output;
+    if (!ranks.release_once_signalled(signal, 10)) {
+      std::printf("note: signal %d was not seen waiting on both held ranks within 10 s of %s\n",
+                  signal, command.c_str());
+    }
+  }
   // Polls until the job has left the queue.
   static bool wait_until_gone(const std::string& job, double seconds) {
     const auto end = std::chrono::steady_clock::now() +
@@ -133,8 +165,8 @@ class Slurm : public GramCli {
     write_big_sweep();
     const std::string job = submit("big.yaml", "signalled");
     ASSERT_TRUE(wait_for_a_cell("signalled", 120)) << job_outputs();
-    const Shell cancelled = shell("scancel --signal=" + signal + " " + job);
-    ASSERT_EQ(cancelled.status, 0) << cancelled.output;
+    ASSERT_NO_FATAL_FAILURE(signal_held_ranks(job, "scancel --signal=" + signal + " " + job,
+                                              signal == "KILL" ? SIGKILL : SIGTERM));
     ASSERT_TRUE(wait_until_gone(job, 120) ||
                 shell("squeue -h -o %T -j " + job).output.starts_with("COMPLET"))
         << "job still running 120 s after scancel --signal=" << signal << "\n" << job_outputs();
@@ -226,8 +258,7 @@ TEST_F(Slurm, RequeuedJobResumesTheSweep) {
   ASSERT_GE(complete_records(path("requeued") + "/cells.jsonl").size(), 2u) << job_outputs();
   // Requeue (what a preemption or node failure does), then lift Slurm's two-minute hold on
   // requeued jobs so the test need not wait for it.
-  const Shell requeue = shell("scontrol requeue " + job);
-  ASSERT_EQ(requeue.status, 0) << requeue.output;
+  ASSERT_NO_FATAL_FAILURE(signal_held_ranks(job, "scontrol requeue " + job, SIGTERM));
   for (int attempt = 0; attempt < 150; ++attempt) {
     // The hold is set when the job is pending again, after its old step has ended.
     if (shell("squeue -h -o %T -j " + job).output.starts_with("PENDING")) {
