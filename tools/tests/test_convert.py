@@ -150,8 +150,8 @@ def write_checkpoint(folder, arch, state):
     return os.path.join(folder, "step_1000")
 
 
-def convert(kind, checkpoint, output, *extra):
-    return subprocess.run([sys.executable, CONVERT, kind, checkpoint, "--task", "sudoku:4",
+def convert(kind, checkpoint, output, *extra, task="sudoku:4"):
+    return subprocess.run([sys.executable, CONVERT, kind, checkpoint, "--task", task,
                            "--output", output, *extra], capture_output=True, text=True)
 
 
@@ -206,10 +206,11 @@ class ConvertTest(unittest.TestCase):
                 self.assertEqual(info.returncode, 0, info.stderr)
                 self.assertIn("parameters", info.stdout)
 
-    def refused(self, kind, arch, state, needle):
+    def refused(self, kind, arch, state, needle, *extra, task="sudoku:4"):
         with tempfile.TemporaryDirectory() as folder:
             checkpoint = write_checkpoint(folder, arch, state)
-            result = convert(kind, checkpoint, os.path.join(folder, "out.safetensors"))
+            result = convert(kind, checkpoint, os.path.join(folder, "out.safetensors"), *extra,
+                             task=task)
         self.assertEqual(result.returncode, 1)
         lines = result.stderr.strip().splitlines()
         self.assertEqual(len(lines), 1, result.stderr)
@@ -238,6 +239,14 @@ class ConvertTest(unittest.TestCase):
     def test_refuses_hrm_keys_in_trm_checkpoint(self):
         self.refused("trm", dict(HRM, mlp_t=False), official_state("hrm", HRM),
                      "unknown key 'H_level.layers.0")
+
+    def test_refuses_a_task_the_engine_cannot_run(self):
+        # TRM's Maze-Hard checkpoints: they would convert, and every command would refuse them.
+        self.refused("trm", TRM_MLP_T, official_state("trm", TRM_MLP_T),
+                     "--task 'maze:30': the engine runs sudoku:N, nqueens:N and coloring:N:K",
+                     "--seq-len", "16", task="maze:30")
+        self.refused("trm", TRM_MLP_T, official_state("trm", TRM_MLP_T),
+                     "--task 'nqueens:3': expected nqueens:<4..12>", task="nqueens:3")
 
     def test_refuses_a_nested_dict_naming_it(self):
         nested = {"model": official_state("trm", TRM_MLP_T), "step": torch.tensor(5)}
