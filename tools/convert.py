@@ -16,8 +16,8 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from gram_reference import GramModel, save_model  # noqa: E402
-from gram_reference.checkpoints import (ConversionError, convert_state, load_arch,  # noqa: E402
-                                        load_checkpoint)
+from gram_reference.checkpoints import (ConversionError, check_task, convert_state,  # noqa: E402
+                                        load_arch, load_checkpoint)
 from gram_reference.config import ConfigError  # noqa: E402
 from gram_reference.safetensors import SafetensorsError  # noqa: E402
 
@@ -41,6 +41,7 @@ def main(argv=None) -> int:
     try:
         if os.path.exists(args.output) and not args.overwrite:
             raise ConversionError(f"{args.output} exists (pass --overwrite to replace it)")
+        check_task(args.task)  # before reading a checkpoint of gigabytes
         arch = load_arch(config_path)
         state = load_checkpoint(args.checkpoint)
         config, tensors = convert_state(args.kind, arch, state, args.task, args.seq_len,
