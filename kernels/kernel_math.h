@@ -4,8 +4,8 @@
 // Every formula a kernel applies to one element (or one pair, or one key) lives here, so the
 // host test suite (tests/kernels, label `cpu`) can check the exact code the GPU runs against the
 // CPU backend on a machine without a GPU. Functions are written with float arithmetic in the
-// same order as src/backend/cpu_backend.cpp; only the summation order of reductions (RMSNorm,
-// dot products, softmax totals) differs between the backends.
+// same order as src/backend/cpu_backend.cpp; what differs between the backends is the summation
+// order of reductions (RMSNorm, dot products, softmax totals) and SiLU's exp (below).
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -14,6 +14,9 @@
 
 namespace gram::kernels {
 
+// x * sigmoid(x) with the platform's expf. Not the CPU backend's formula: that one is
+// vector_math.h's fast_silu, whose polynomial exp is the same in every SIMD width but differs
+// from expf in the last bits, so the two backends agree on SiLU within fp32 tolerance only.
 GRAM_HOST_DEVICE inline float silu(float x) { return x / (1.0f + expf(-x)); }
 
 // log(1 + e^x); on the host with libm_float.h's functions, as the CPU backend computes it.

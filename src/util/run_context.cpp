@@ -45,8 +45,8 @@ std::string shell_quote(const std::string& argument) {
 
 const std::vector<std::string>& behaviour_environment_variables() {
   static const std::vector<std::string> names = {"OPENBLAS_NUM_THREADS", "OPENBLAS_CORETYPE",
-                                                 "CUDA_VISIBLE_DEVICES", "GRAM_LOG",
-                                                 "GRAM_LOG_DIR", "GRAM_CUDA_MATH", "GRAM_PYTHON"};
+                                                 "CUDA_VISIBLE_DEVICES", "GRAM_LOG_DIR",
+                                                 "GRAM_CUDA_MATH", "GRAM_PYTHON"};
   return names;
 }
 

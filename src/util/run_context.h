@@ -27,7 +27,7 @@ struct RunContext {
 };
 
 // OPENBLAS_NUM_THREADS and OPENBLAS_CORETYPE (the SGEMM rate measured as the peak),
-// CUDA_VISIBLE_DEVICES, GRAM_LOG, GRAM_LOG_DIR (per-rank logs of a distributed run,
+// CUDA_VISIBLE_DEVICES, GRAM_LOG_DIR (per-rank logs of a distributed run,
 // docs/distributed.md), GRAM_CUDA_MATH (the CUDA backend's GEMM arithmetic), GRAM_PYTHON (the
 // report's plotting interpreter). GRAM_CPU_GEMM is echoed through the backend's description.
 const std::vector<std::string>& behaviour_environment_variables();

@@ -42,12 +42,12 @@ TEST(RunContext, CommandLineIsShellQuotedWhereNeeded) {
 
 TEST(RunContext, EchoesOnlyTheSetBehaviourVariables) {
   ::setenv("OPENBLAS_NUM_THREADS", "3", 1);
-  ::setenv("GRAM_LOG", "", 1);  // set but empty is still set
+  ::setenv("GRAM_LOG_DIR", "", 1);  // set but empty is still set
   ::unsetenv("OPENBLAS_CORETYPE");
   ::setenv("GRAM_UNRELATED", "x", 1);
   RunContext context = capture({"gram"});
   EXPECT_EQ(context.environment.at("OPENBLAS_NUM_THREADS"), "3");
-  EXPECT_EQ(context.environment.at("GRAM_LOG"), "");
+  EXPECT_EQ(context.environment.at("GRAM_LOG_DIR"), "");
   EXPECT_EQ(context.environment.count("OPENBLAS_CORETYPE"), 0u);
   EXPECT_EQ(context.environment.count("GRAM_UNRELATED"), 0u);
   for (const auto& [name, value] : context.environment) {
@@ -56,7 +56,7 @@ TEST(RunContext, EchoesOnlyTheSetBehaviourVariables) {
   }
   EXPECT_EQ(to_json(context)["environment"]["OPENBLAS_NUM_THREADS"], "3");
   ::unsetenv("OPENBLAS_NUM_THREADS");
-  ::unsetenv("GRAM_LOG");
+  ::unsetenv("GRAM_LOG_DIR");
   ::unsetenv("GRAM_UNRELATED");
 }
 
