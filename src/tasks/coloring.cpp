@@ -40,7 +40,7 @@ class ColoringTask final : public Task {
     return fnv1a64_tokens(node_slots(answer));
   }
   std::int64_t count_solutions(const Puzzle& puzzle, std::int64_t cap) const override {
-    return count_colourings(graph_of(puzzle), colors_, cap);
+    return count_colorings(graph_of(puzzle), colors_, cap);
   }
   std::vector<std::int32_t> solve(const Puzzle& puzzle) const override;
   std::vector<Puzzle> generate(const GenerateOptions& options) const override;
@@ -115,7 +115,7 @@ Puzzle ColoringTask::parse_line(const LineReader& reader) const {
   puzzle.input = encode(graph, {});
   // An empty colouring field ("," alone) is how an edgeless graph without one is written.
   if (fields.size() == 1 || fields[1].text.empty()) {
-    if (count_colourings(graph, colors_, 1) == 0) {
+    if (count_colorings(graph, colors_, 1) == 0) {
       reader.fail_line("graph is not " + std::to_string(colors_) + "-colourable");
     }
     return puzzle;
@@ -277,11 +277,11 @@ std::string ColoringTask::render(std::span<const std::int32_t> answer) const {
 
 std::vector<std::int32_t> ColoringTask::solve(const Puzzle& puzzle) const {
   Graph graph = graph_of(puzzle);
-  std::vector<int> colours = find_colouring(graph, colors_);
-  if (colours.empty()) {
+  std::vector<int> colors = find_coloring(graph, colors_);
+  if (colors.empty()) {
     return {};
   }
-  return encode(graph, colours);
+  return encode(graph, colors);
 }
 
 std::vector<Puzzle> ColoringTask::generate(const GenerateOptions& options) const {
@@ -312,14 +312,14 @@ std::vector<Puzzle> ColoringTask::generate(const GenerateOptions& options) const
           }
         }
       }
-      std::int64_t count = count_colourings(graph, colors_, cap);
+      std::int64_t count = count_colorings(graph, colors_, cap);
       if (count == 0 || (options.solutions > 0 && count != options.solutions)) {
         continue;
       }
       Puzzle puzzle;
       puzzle.id = "gen-" + std::to_string(options.seed) + "-" + std::to_string(index);
       puzzle.input = encode(graph, {});
-      puzzle.target = encode(graph, find_colouring(graph, colors_));
+      puzzle.target = encode(graph, find_coloring(graph, colors_));
       puzzles.push_back(std::move(puzzle));
       found = true;
     }

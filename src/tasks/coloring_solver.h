@@ -24,9 +24,9 @@ struct Graph {
 };
 
 // Proper colourings with `colors` colours, counting stops at `cap`.
-std::int64_t count_colourings(const Graph& graph, int colors, std::int64_t cap);
+std::int64_t count_colorings(const Graph& graph, int colors, std::int64_t cap);
 
 // One proper colouring (colour 0..colors-1 per node), or empty when there is none.
-std::vector<int> find_colouring(const Graph& graph, int colors);
+std::vector<int> find_coloring(const Graph& graph, int colors);
 
 }  // namespace gram::tasks
