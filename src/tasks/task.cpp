@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "tasks/coloring.h"
+#include "tasks/maze.h"
 #include "tasks/nqueens.h"
 #include "tasks/sudoku.h"
 #include "tasks/text_file.h"
@@ -39,8 +40,15 @@ void check_ranges(const TaskSpec& spec, const std::string& shown) {
     if (spec.colors < 2 || spec.colors > 9) {
       fail("coloring colour count must be 2..9");
     }
+  } else if (spec.name == "maze") {
+    if (spec.size < 5 || spec.size > 30) {
+      fail("maze side must be 5..30");
+    }
+    if (spec.colors != 0) {
+      fail("maze takes no colour count");
+    }
   } else {
-    fail("unknown task '" + spec.name + "' (expected sudoku, nqueens or coloring)");
+    fail("unknown task '" + spec.name + "' (expected sudoku, nqueens, coloring or maze)");
   }
 }
 
@@ -64,8 +72,9 @@ TaskSpec TaskSpec::parse(const std::string& text) {
   TaskSpec spec;
   spec.name = std::string(fields[0].text);
   std::size_t expected = spec.name == "coloring" ? 3 : 2;
-  if (spec.name != "sudoku" && spec.name != "nqueens" && spec.name != "coloring") {
-    fail("unknown task '" + spec.name + "' (expected sudoku, nqueens or coloring)");
+  if (spec.name != "sudoku" && spec.name != "nqueens" && spec.name != "coloring" &&
+      spec.name != "maze") {
+    fail("unknown task '" + spec.name + "' (expected sudoku, nqueens, coloring or maze)");
   }
   if (fields.size() != expected) {
     fail(expected == 3 ? "expected coloring:<nodes>:<colours>"
@@ -94,6 +103,9 @@ std::unique_ptr<Task> make_task(const TaskSpec& spec) {
   }
   if (spec.name == "nqueens") {
     return make_nqueens_task(spec.size);
+  }
+  if (spec.name == "maze") {
+    return make_maze_task(spec.size);
   }
   return make_coloring_task(spec.size, spec.colors);
 }

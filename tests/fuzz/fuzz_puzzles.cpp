@@ -1,4 +1,4 @@
-// The puzzle-file parsers of every task (sudoku, nqueens, coloring). The first byte picks the
+// The puzzle-file parsers of every task (sudoku, nqueens, coloring, maze). The first byte picks the
 // task and size, the rest is the file; each parsed puzzle is then checked, rendered and hashed
 // as a run would, since those read the parsed tokens.
 #include <array>
@@ -10,9 +10,10 @@
 
 namespace {
 
-constexpr std::array<const char*, 8> kSpecs = {"sudoku:4",  "sudoku:6",     "sudoku:9",
-                                               "nqueens:4", "nqueens:8",    "coloring:6:3",
-                                               "coloring:10:3", "coloring:12:4"};
+constexpr std::array<const char*, 10> kSpecs = {"sudoku:4",  "sudoku:6",     "sudoku:9",
+                                                "nqueens:4", "nqueens:8",    "coloring:6:3",
+                                                "coloring:10:3", "coloring:12:4", "maze:5",
+                                                "maze:11"};
 
 }  // namespace
 

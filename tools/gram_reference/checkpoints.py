@@ -61,28 +61,28 @@ def swiglu_width(hidden: int, expansion: float) -> int:
 
 
 # The tasks `gram run` can run and their ranges, as src/tasks/task.cpp checks them: a checkpoint
-# of another task (TRM's Maze-Hard, ARC) would convert and then be refused by every command.
+# of another task (ARC) would convert and then be refused by every command.
 ENGINE_TASKS = {"sudoku": ((4, 6, 9),), "nqueens": (range(4, 13),),
-                "coloring": (range(3, 33), range(2, 10))}
+                "coloring": (range(3, 33), range(2, 10)), "maze": (range(5, 31),)}
+SHAPES = {"sudoku": "sudoku:<4, 6 or 9>", "nqueens": "nqueens:<4..12>",
+          "coloring": "coloring:<nodes 3..32>:<colours 2..9>", "maze": "maze:<5..30>"}
 
 
 def check_task(task: str) -> None:
     kind, *sizes = task.split(":")
     if kind not in ENGINE_TASKS:
-        raise ConversionError(f"--task '{task}': the engine runs sudoku:N, nqueens:N and "
-                              f"coloring:N:K puzzles, not '{kind}'; a model of another task "
-                              f"would convert but no command could run it")
+        raise ConversionError(f"--task '{task}': the engine runs sudoku:N, nqueens:N, "
+                              f"coloring:N:K and maze:N puzzles, not '{kind}'; a model of "
+                              f"another task would convert but no command could run it")
     allowed = ENGINE_TASKS[kind]
     if len(sizes) != len(allowed) or not all(s.isdigit() and int(s) in r
                                              for s, r in zip(sizes, allowed)):
-        shape = "coloring:<nodes 3..32>:<colours 2..9>" if kind == "coloring" else (
-            "sudoku:<4, 6 or 9>" if kind == "sudoku" else "nqueens:<4..12>")
-        raise ConversionError(f"--task '{task}': expected {shape}")
+        raise ConversionError(f"--task '{task}': expected {SHAPES[kind]}")
 
 
 def task_seq_len(task: str) -> Optional[int]:
     kind, _, size = task.partition(":")
-    if kind in ("sudoku", "nqueens") and size.isdigit():
+    if kind in ("sudoku", "nqueens", "maze") and size.isdigit():
         return int(size) ** 2
     return None
 

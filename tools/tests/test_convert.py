@@ -241,12 +241,33 @@ class ConvertTest(unittest.TestCase):
                      "unknown key 'H_level.layers.0")
 
     def test_refuses_a_task_the_engine_cannot_run(self):
-        # TRM's Maze-Hard checkpoints: they would convert, and every command would refuse them.
+        # TRM's ARC checkpoints: they would convert, and every command would refuse them.
         self.refused("trm", TRM_MLP_T, official_state("trm", TRM_MLP_T),
-                     "--task 'maze:30': the engine runs sudoku:N, nqueens:N and coloring:N:K",
-                     "--seq-len", "16", task="maze:30")
+                     "--task 'arc:30': the engine runs sudoku:N, nqueens:N, coloring:N:K and "
+                     "maze:N", "--seq-len", "16", task="arc:30")
         self.refused("trm", TRM_MLP_T, official_state("trm", TRM_MLP_T),
                      "--task 'nqueens:3': expected nqueens:<4..12>", task="nqueens:3")
+
+    def test_a_maze_checkpoint_converts_and_runs(self):
+        # TRM's Maze-Hard model at toy size: attention weights do not depend on the length, so
+        # the Sudoku-shaped state dict serves a 5 x 5 maze (25 positions).
+        gram = helpers.gram_binary()
+        if gram is None:
+            self.skipTest("no built gram binary (build/src/gram); skipping 'gram run'")
+        with tempfile.TemporaryDirectory() as folder:
+            checkpoint = write_checkpoint(folder, TRM_ATTENTION,
+                                          official_state("trm", TRM_ATTENTION))
+            model = os.path.join(folder, "maze.safetensors")
+            result = convert("trm", checkpoint, model, task="maze:5")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            mazes = os.path.join(folder, "mazes.txt")
+            subprocess.run([gram, "generate", "--task", "maze:5", "--count", "3", "--output",
+                            mazes], check=True, capture_output=True)
+            run = subprocess.run([gram, "run", "--model", model, "--puzzles", mazes, "--width",
+                                  "1", "--depth", "2", "--aggregators", "majority", "--output",
+                                  os.path.join(folder, "run.jsonl")],
+                                 capture_output=True, text=True)
+            self.assertEqual(run.returncode, 0, run.stderr)
 
     def test_refuses_a_nested_dict_naming_it(self):
         nested = {"model": official_state("trm", TRM_MLP_T), "step": torch.tensor(5)}
