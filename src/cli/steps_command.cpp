@@ -38,9 +38,9 @@ std::vector<DumpRow> dump_rows(const config::StepsConfig& steps, std::size_t puz
       throw Error(steps.puzzles + ": has " + std::to_string(puzzle_count) +
                   " puzzles; 'indices' names puzzle " + index_text + " (0-based)");
     }
-    for (const std::string& trajectory : steps.trajectories) {
-      rows.push_back({static_cast<std::uint32_t>(index),
-                      static_cast<std::uint32_t>(config::parse_int("trajectories", trajectory, 0))});
+    for (const std::string& trajectory_text : steps.trajectories) {
+      const int trajectory = config::parse_int("trajectories", trajectory_text, 0);
+      rows.push_back({static_cast<std::uint32_t>(index), static_cast<std::uint32_t>(trajectory)});
     }
   }
   return rows;
