@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_table.h"
+#include "util/vocabulary.h"
 
 namespace gram::config {
 
@@ -25,7 +26,7 @@ struct RunConfig {
   int width = 1;                     // N trajectories per puzzle
   int depth = 16;                    // S supervision steps (maximum, with halting)
   bool halting = false;              // stop a trajectory when its halt head says so
-  std::vector<std::string> aggregators = {"majority", "best_of_n", "weighted_vote", "oracle"};
+  std::vector<std::string> aggregators = aggregator_names();
   std::uint64_t seed = 0;
   int row_cap = 256;                 // trajectories advanced together in one batch
   // Bytes the run may use (weights, row buffers, results): the row cap is lowered to fit, and

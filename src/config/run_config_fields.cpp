@@ -8,16 +8,20 @@
 #include "config/run_config.h"
 #include "config/sampler_fields.h"
 #include "util/error.h"
+#include "util/vocabulary.h"
 
 namespace gram::config {
 
-const std::vector<std::string>& known_aggregators() {
-  static const std::vector<std::string> names = {"majority", "best_of_n", "weighted_vote",
-                                                 "oracle"};
-  return names;
-}
+const std::vector<std::string>& known_aggregators() { return aggregator_names(); }
 
 namespace {
+
+// `none` and every adaptive policy.
+std::vector<std::string> run_policy_choices() {
+  std::vector<std::string> choices = {"none"};
+  choices.insert(choices.end(), policy_names().begin(), policy_names().end());
+  return choices;
+}
 
 // Same order as the members of RunConfig (a test holds the two together).
 std::vector<FieldSpec> make_run_config_fields() {
@@ -46,7 +50,7 @@ std::vector<FieldSpec> make_run_config_fields() {
       int_field<RunConfig>("limit", &RunConfig::limit, 0, "use only the first `limit` puzzles (0 = all)"),
       bool_field<RunConfig>("overwrite", &RunConfig::overwrite, "replace an existing output file"),
       choice_field<RunConfig>("adaptive", &RunConfig::adaptive,
-                              {"none", "beta", "agreement", "verifier", "oracle", "allocate"},
+                              run_policy_choices(),
                               "adaptive width: stop sampling a puzzle once this rule says its "
                               "answer has settled (width is then the maximum); allocate: "
                               "spread `budget` over the puzzles by estimated difficulty"),

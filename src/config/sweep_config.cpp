@@ -9,6 +9,7 @@
 
 #include "analysis/comparison_spec.h"
 #include "config/run_config.h"  // known_aggregators()
+#include "util/vocabulary.h"
 #include "config/sampler_fields.h"
 #include "util/error.h"
 
@@ -76,7 +77,7 @@ std::vector<SweepField> make_sweep_config_fields() {
                                 "steps: supervision steps per puzzle; flops: FLOPs per puzzle "
                                 "(models matched on compute)"),
       budgets_field(),
-      list_field<SweepConfig>("strategies", &SweepConfig::strategies, {"width", "depth", "grid"},
+      list_field<SweepConfig>("strategies", &SweepConfig::strategies, strategy_names(),
                               "strategy",
                               "width: N x fixed_depth; depth: 1 x S; grid: every N x S in budget"),
       int_field<SweepConfig>("fixed_depth", &SweepConfig::fixed_depth, 1,
@@ -116,8 +117,7 @@ std::vector<SweepField> make_sweep_config_fields() {
          c.comparisons = parse_list("comparisons", text);
        },
        [](const SweepConfig& c) { return nlohmann::json(c.comparisons); }},
-      list_field<SweepConfig>("policies", &SweepConfig::policies,
-                              {"beta", "agreement", "verifier", "oracle", "allocate"}, "policy",
+      list_field<SweepConfig>("policies", &SweepConfig::policies, policy_names(), "policy",
                               "adaptive policies derived from each width run at matched compute "
                               "(stopping rules, or allocate: budget by estimated difficulty)"),
       int_field<SweepConfig>("policy_round", &SweepConfig::policy_round, 1,

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_table.h"
+#include "util/vocabulary.h"
 
 namespace gram::config {
 
@@ -50,7 +51,7 @@ struct SweepConfig {
   std::vector<std::string> strategies = {"width", "depth", "grid"};
   int fixed_depth = 4;                   // S of the `width` strategy
   std::vector<std::string> halting = {"off"};  // any of off, on
-  std::vector<std::string> aggregators = {"majority", "best_of_n", "weighted_vote", "oracle"};
+  std::vector<std::string> aggregators = aggregator_names();
   std::uint64_t seed = 0;
   bool derive = true;                    // derive smaller cells from prefixes of larger runs
   int row_cap = 256;

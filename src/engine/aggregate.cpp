@@ -1,9 +1,11 @@
 #include "engine/aggregate.h"
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
 #include "util/error.h"
+#include "util/vocabulary.h"
 
 namespace gram::engine {
 namespace {
@@ -45,22 +47,19 @@ Choice choose(const std::map<std::uint64_t, Tally>& tallies, auto better) {
 
 }  // namespace
 
+// The enum's values are the places of their names in aggregator_names().
 Aggregator parse_aggregator(const std::string& name) {
-  if (name == "majority") return Aggregator::kMajority;
-  if (name == "best_of_n") return Aggregator::kBestOfN;
-  if (name == "weighted_vote") return Aggregator::kWeightedVote;
-  if (name == "oracle") return Aggregator::kOracle;
-  throw Error("aggregator '" + name + "': unknown (expected majority, best_of_n, weighted_vote or oracle)");
+  const auto& names = aggregator_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) {
+    throw Error("aggregator '" + name + "': unknown (expected " +
+                spoken_list(names, names.size(), " or ") + ")");
+  }
+  return static_cast<Aggregator>(found - names.begin());
 }
 
 std::string aggregator_name(Aggregator aggregator) {
-  switch (aggregator) {
-    case Aggregator::kMajority: return "majority";
-    case Aggregator::kBestOfN: return "best_of_n";
-    case Aggregator::kWeightedVote: return "weighted_vote";
-    case Aggregator::kOracle: return "oracle";
-  }
-  return "unknown";
+  return aggregator_names().at(static_cast<std::size_t>(aggregator));
 }
 
 bool needs_value_head(Aggregator aggregator) {

@@ -21,6 +21,7 @@ struct Candidate {
   bool valid = false;  // exact verifier's verdict
 };
 
+// In the order of util/vocabulary.h's aggregator_names(), which names them.
 enum class Aggregator { kMajority, kBestOfN, kWeightedVote, kOracle };
 
 Aggregator parse_aggregator(const std::string& name);  // throws gram::Error for unknown names

@@ -7,25 +7,25 @@
 #include <boost/math/special_functions/beta.hpp>
 
 #include "util/error.h"
+#include "util/vocabulary.h"
 
 namespace gram::engine {
 
+// The enum's values are the places of their names among the first four of policy_names().
+constexpr std::size_t kStoppingRules = 4;
+
 StoppingRule parse_stopping_rule(const std::string& name) {
-  if (name == "beta") return StoppingRule::kBeta;
-  if (name == "agreement") return StoppingRule::kAgreement;
-  if (name == "verifier") return StoppingRule::kVerifier;
-  if (name == "oracle") return StoppingRule::kOracle;
-  throw Error("unknown stopping rule '" + name + "' (known: beta, agreement, verifier, oracle)");
+  const auto& names = policy_names();
+  const auto found = std::find(names.begin(), names.begin() + kStoppingRules, name);
+  if (found == names.begin() + kStoppingRules) {
+    throw Error("unknown stopping rule '" + name + "' (known: " +
+                spoken_list(names, kStoppingRules, ", ") + ")");
+  }
+  return static_cast<StoppingRule>(found - names.begin());
 }
 
 std::string stopping_rule_name(StoppingRule rule) {
-  switch (rule) {
-    case StoppingRule::kBeta: return "beta";
-    case StoppingRule::kAgreement: return "agreement";
-    case StoppingRule::kVerifier: return "verifier";
-    case StoppingRule::kOracle: return "oracle";
-  }
-  return "?";
+  return policy_names().at(static_cast<std::size_t>(rule));
 }
 
 double leader_probability(int leader_votes, int runner_up_votes) {

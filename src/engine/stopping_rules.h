@@ -19,6 +19,7 @@
 
 namespace gram::engine {
 
+// In the order of util/vocabulary.h's policy_names(), which names them.
 enum class StoppingRule { kBeta, kAgreement, kVerifier, kOracle };
 
 struct StoppingSettings {

@@ -11,6 +11,7 @@
 #include "analysis/comparison_spec.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
+#include "util/vocabulary.h"
 
 namespace gram::report {
 
@@ -421,10 +422,10 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
     }
   } else {
     cell.policy = fields.string("policy");
-    const std::vector<std::string> known{"beta", "agreement", "verifier", "oracle", "allocate"};
+    const std::vector<std::string>& known = policy_names();
     if (std::find(known.begin(), known.end(), cell.policy) == known.end()) {
-      fields.fail("unknown policy '" + cell.policy +
-                  "' (expected beta, agreement, verifier, oracle or allocate)");
+      fields.fail("unknown policy '" + cell.policy + "' (expected " +
+                  spoken_list(known, known.size(), " or ") + ")");
     }
   }
   cell.settings = fields.object("settings");
@@ -505,15 +506,9 @@ SweepRun read_run(const std::string& directory, std::size_t run_index, SweepResu
 
 }  // namespace
 
-const std::vector<std::string>& aggregator_order() {
-  static const std::vector<std::string> order{"majority", "best_of_n", "weighted_vote", "oracle"};
-  return order;
-}
+const std::vector<std::string>& aggregator_order() { return aggregator_names(); }
 
-const std::vector<std::string>& strategy_order() {
-  static const std::vector<std::string> order{"depth", "width", "grid"};
-  return order;
-}
+const std::vector<std::string>& strategy_order() { return strategy_names(); }
 
 bool Cell::serves(const std::string& strategy) const {
   return std::find(strategies.begin(), strategies.end(), strategy) != strategies.end();
