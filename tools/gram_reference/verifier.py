@@ -138,23 +138,42 @@ def contrastive_loss(scores: torch.Tensor, outcome: torch.Tensor) -> torch.Tenso
     return (loss[mixed] / per_group[mixed]).mean()
 
 
+RIDGE = 1e-3
+
+
+def _platt_loss(a: float, b: float, s: np.ndarray, y: np.ndarray) -> float:
+    z = a * s + b
+    # y log(1 + e^-z) + (1 - y) log(1 + e^z), without overflow.
+    return float(np.sum(y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z))
+                 + 0.5 * RIDGE * a * a)
+
+
 def platt(scores: np.ndarray, outcome: np.ndarray, iterations: int = 200) -> Tuple[float, float]:
-    """(a, b) minimising the cross-entropy of sigmoid(a s + b) against the outcomes (Newton's
-    method, a small ridge keeps it finite when the scores separate the outcomes); (1, 0), no
-    calibration, when the outcomes are all one class (nothing to calibrate against)."""
+    """(a, b) minimising the cross-entropy of sigmoid(a s + b) against the outcomes plus a small
+    ridge on a, by Newton's method with backtracking: each step is halved until the loss does
+    not rise, so scores that separate the outcomes (where the optimum runs off towards a steep
+    step and plain Newton steps overshoot by orders of magnitude) give a steep but finite,
+    order-keeping calibration. (1, 0), no calibration, when the outcomes are all one class."""
     s = np.asarray(scores, float).reshape(-1)
     y = np.asarray(outcome, float).reshape(-1)
     a, b = 1.0, 0.0
     if y.min() == y.max():
         return a, b
+    loss = _platt_loss(a, b, s, y)
     for _ in range(iterations):
-        p = 1.0 / (1.0 + np.exp(-(a * s + b)))
-        gradient = np.array([np.sum((p - y) * s) + 1e-3 * a, np.sum(p - y)])
+        p = 0.5 * (1.0 + np.tanh(0.5 * (a * s + b)))  # sigmoid without overflow
+        gradient = np.array([np.sum((p - y) * s) + RIDGE * a, np.sum(p - y)])
         w = p * (1.0 - p)
-        hessian = np.array([[np.sum(w * s * s) + 1e-3, np.sum(w * s)],
+        hessian = np.array([[np.sum(w * s * s) + RIDGE, np.sum(w * s)],
                             [np.sum(w * s), np.sum(w) + 1e-9]])
         step = np.linalg.solve(hessian, gradient)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-10:
+        t = 1.0
+        while t > 1e-12 and _platt_loss(a - t * step[0], b - t * step[1], s, y) > loss:
+            t *= 0.5
+        if t <= 1e-12:
+            break
+        a, b = a - t * step[0], b - t * step[1]
+        loss = _platt_loss(a, b, s, y)
+        if np.abs(t * step).max() < 1e-10:
             break
     return float(a), float(b)

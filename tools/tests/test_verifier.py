@@ -71,6 +71,21 @@ class ObjectiveTest(unittest.TestCase):
         # At the optimum the predicted and observed rates agree (the b equation).
         self.assertAlmostEqual(p.sum(), outcome.sum(), places=4)
 
+    def test_platt_on_wide_scores_reaches_the_optimum(self):
+        # Scores as a trained verifier gives on a model right 92% of the time (right around 15.6,
+        # wrong around 2.4): from (1, 0) sigmoid saturates, and plain Newton steps overshot to
+        # a = -6e5, b = 2e12, which reversed the order and ranked nothing.
+        rng = np.random.default_rng(0)
+        scores = np.concatenate([rng.normal(2.4, 4, 264), rng.normal(15.6, 4, 2936)])
+        outcome = np.concatenate([np.zeros(264), np.ones(2936)])
+        a, b = platt(scores, outcome)
+        self.assertTrue(np.isfinite(a) and np.isfinite(b))
+        self.assertGreater(a, 0)
+        p = 1 / (1 + np.exp(-(a * scores + b)))
+        # The optimum: both gradient components of the ridged cross-entropy vanish.
+        self.assertAlmostEqual(float(np.sum(p - outcome)), 0.0, places=3)
+        self.assertAlmostEqual(float(np.sum((p - outcome) * scores) + 1e-3 * a), 0.0, places=2)
+
 
 def tiny_deterministic_model(path):
     config = ModelConfig(task="sudoku:4", vocab_size=6, seq_len=16, prefix_len=1, hidden_size=16,
