@@ -140,6 +140,7 @@ struct Inputs {
 const Inputs& inputs();
 const std::string& nqueens_model();
 const std::string& coloring_model();
+const std::string& maze_model();
 const std::string& sweep_dir();
 const std::string& verifier_file();
 std::string verifier_for_hidden_size(int hidden_size);
@@ -378,6 +379,24 @@ std::vector<Row> rows() {
       {"ColoringAdjacentNodesShareAColour",
        [](const fs::path& d) { return run_on_puzzles(d, coloring_model(), file(d, "colour.txt", "0-1,0012\n")); },
        {"colour.txt:1"}},
+      {"MazeNoPath",
+       [](const fs::path& d) {
+         return run_on_puzzles(d, maze_model(), file(d, "walled.txt", "######S# #### ##  G######\n"));
+       },
+       {"walled.txt:1: no path from S to G"}},
+      {"MazeTwoStarts",
+       [](const fs::path& d) {
+         return run_on_puzzles(d, maze_model(), file(d, "starts.txt", "######SS ## # ##  G######\n"));
+       },
+       {"starts.txt:1:1: maze has 2 'S' and 1 'G'"}},
+      // -- gram steps ------------------------------------------------------------------------
+      {"StepsIndexPastTheFile",
+       [](const fs::path& d) {
+         return Args{"steps", "--model", inputs().sudoku_model, "--puzzles",
+                     inputs().sudoku_puzzles, "--indices", "0,9999", "--output",
+                     (d / "s.jsonl").string()};
+       },
+       {": has ", "'indices' names puzzle 9999 (0-based)"}},
       // -- run config YAML -------------------------------------------------------------------
       {"RunYamlMissing", [](const fs::path& d) { return Args{"run", "--config", (d / "none.yaml").string()}; },
        {"none.yaml: cannot open"}},
@@ -784,6 +803,11 @@ const std::string& nqueens_model() {
 
 const std::string& coloring_model() {
   static const std::string model = model_for("coloring:4:3", 6, 10, "coloring");
+  return model;
+}
+
+const std::string& maze_model() {
+  static const std::string model = model_for("maze:5", 6, 25, "maze");
   return model;
 }
 
