@@ -38,7 +38,7 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   settings.ess_threshold = run.ess_threshold;
   settings.beams = run.beams;
   settings.expand = run.expand;
-  const int rows = engine::search_rows(settings);
+  const int rows = engine::rows_per_searched_puzzle(settings);
   engine::DistributedRun ranks(*command.communicator);
   const int max_rows =
       engine::search_rows_on_rank(ranks, settings, run.row_cap, puzzles.size());

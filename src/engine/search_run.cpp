@@ -18,7 +18,7 @@ std::string search_kind_name(SearchKind kind) {
   return kind == SearchKind::kSmc ? "smc" : "beam";
 }
 
-int search_rows(const SearchSettings& settings) {
+int rows_per_searched_puzzle(const SearchSettings& settings) {
   return settings.kind == SearchKind::kSmc ? settings.particles
                                            : settings.beams * settings.expand;
 }
@@ -28,7 +28,7 @@ int search_answers(const SearchSettings& settings) {
 }
 
 int search_batch_rows(const SearchSettings& settings, int row_cap, std::size_t puzzles) {
-  const int rows = search_rows(settings);
+  const int rows = rows_per_searched_puzzle(settings);
   if (row_cap < rows) {
     throw Error("row_cap " + std::to_string(row_cap) + " cannot hold one puzzle's " +
                 std::to_string(rows) + " search rows; raise row_cap to at least " +
@@ -47,7 +47,7 @@ LatentSearch::LatentSearch(RecursiveModel& model, const tasks::Task& task, Searc
               "search particles, beams, expand and resample_every are >= 1");
   GRAM_ASSERT(settings.temperature > 0.0, "search temperature must be positive");
   GRAM_ASSERT(model.config().seq_len == task.seq_len(), "model and task disagree on L");
-  GRAM_ASSERT(model.max_rows() >= search_rows(settings),
+  GRAM_ASSERT(model.max_rows() >= rows_per_searched_puzzle(settings),
               "the model's rows must hold one puzzle's search rows");
 }
 
@@ -82,7 +82,7 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
   const std::int64_t applications_per_step = model::count_flops(config).applications_per_step;
   // move_row copies h, l and e, each (P+L, D) floats.
   const std::int64_t copy_bytes = 3LL * config.positions() * config.hidden_size * sizeof(float);
-  const int rows = search_rows(settings_);
+  const int rows = rows_per_searched_puzzle(settings_);
   const int per_batch = model_.max_rows() / rows;  // whole puzzles only
 
   std::vector<backend::NoiseRow> keys;

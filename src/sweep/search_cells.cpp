@@ -10,7 +10,8 @@ namespace gram::sweep {
 
 std::string search_run_name(const std::string& model, const engine::SearchSettings& settings) {
   return model + "-" + engine::search_kind_name(settings.kind) + "-r" +
-         std::to_string(engine::search_rows(settings)) + "-d" + std::to_string(settings.depth);
+         std::to_string(engine::rows_per_searched_puzzle(settings)) + "-d" +
+         std::to_string(settings.depth);
 }
 
 std::vector<SearchRun> plan_searches(const config::SweepConfig& config,
@@ -42,7 +43,7 @@ std::vector<SearchRun> plan_searches(const config::SweepConfig& config,
 void check_search_plan(std::span<const SearchRun> searches, const SweepPlan& plan,
                        std::span<const PlanModel> models) {
   for (const SearchRun& search : searches) {
-    const int rows = engine::search_rows(search.settings);
+    const int rows = engine::rows_per_searched_puzzle(search.settings);
     const auto compares = [&](const PlannedCell& cell) {
       return cell.model == search.model && !cell.halting && cell.depth == search.settings.depth &&
              cell.width >= rows;
@@ -117,7 +118,7 @@ nlohmann::json search_figures(std::span<const engine::SearchOutcome> searched,
   const double puzzles = static_cast<double>(searched.size());
   const double flops =
       static_cast<double>(applications) / costs.applications_per_step * costs.flops_per_step;
-  const int rows = engine::search_rows(search.settings);
+  const int rows = engine::rows_per_searched_puzzle(search.settings);
   figures["applications"] = applications;
   figures["flops"] = flops;
   figures["applications_per_puzzle"] = applications / puzzles;

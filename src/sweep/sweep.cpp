@@ -273,7 +273,7 @@ void run_searches(std::span<const SearchRun> searches, std::span<const int> pend
   for (int index : pending) {
     const SearchRun& search = searches[index];
     const LoadedModel& loaded = models[search.model];
-    const int rows = engine::search_rows(search.settings);
+    const int rows = engine::rows_per_searched_puzzle(search.settings);
     stop_report.run_under_way = search.name;
     if (cells) cells->check_in_place();
     progress.start_run("search " + std::to_string(++number) + "/" +
@@ -561,8 +561,9 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   const engine::PuzzleBlock searched_here =
       engine::search_share(puzzles.size(), ranks.rank(), ranks.world_size());
   for (int search : pending_searches) {
+    const engine::SearchSettings& settings = searches[search].settings;
     total_work += static_cast<double>(searched_here.end - searched_here.begin) *
-                  engine::search_rows(searches[search].settings) * searches[search].settings.depth;
+                  engine::rows_per_searched_puzzle(settings) * settings.depth;
   }
   // Every pending run is fitted to memory before the first starts (engine/memory_plan.h): its row
   // cap lowered where the rows would not fit, or one line with the figures now, not hours in.
@@ -590,7 +591,7 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
   std::map<int, int> search_row_caps;
   for (int search : pending_searches) {
     const SearchRun& planned = searches[search];
-    const int rows = engine::search_rows(planned.settings);
+    const int rows = engine::rows_per_searched_puzzle(planned.settings);
     // A rank searches at most ceil(P / W) whole puzzles.
     const std::uint64_t rows_needed =
         (puzzles.size() + ranks.world_size() - 1) / ranks.world_size() * rows;

@@ -251,7 +251,7 @@ TEST_F(SearchOnModel, SameSeedSameAnswersWhateverTheRowCap) {
   beam.beams = 2;
   beam.expand = 3;
   for (const auto& [settings, what] : {std::pair{smc, "smc"}, std::pair{beam, "beam"}}) {
-    const int rows = engine::search_rows(settings);
+    const int rows = engine::rows_per_searched_puzzle(settings);
     const auto reference = search(settings, rows);
     expect_same_answers(search(settings, rows), reference, std::string(what) + " again");
     expect_same_answers(search(settings, 3 * rows), reference, std::string(what) + " 3 puzzles a batch");
