@@ -103,16 +103,10 @@ Puzzle MazeTask::parse_line(const LineReader& reader) const {
   return puzzle;
 }
 
-// Only blank lines are skipped: a maze line starts with its border wall '#', so the comment
-// lines of the other tasks' files cannot exist here.
+// No comment lines: a maze line starts with its border wall '#'.
 std::vector<Puzzle> MazeTask::read_file(const std::string& path) const {
-  LineReader reader(path);
-  std::vector<Puzzle> puzzles;
-  while (reader.next()) {
-    if (!reader.text().empty()) puzzles.push_back(parse_line(reader));
-  }
-  if (puzzles.empty()) reader.fail_no_puzzles();
-  return puzzles;
+  return read_puzzle_lines(
+      path, [&](const LineReader& reader) { return parse_line(reader); }, false);
 }
 
 void MazeTask::write_file(const std::string& path, std::span<const Puzzle> puzzles) const {

@@ -30,8 +30,8 @@ bool LineReader::next() {
   return true;
 }
 
-bool LineReader::is_skippable() const {
-  return text_.empty() || text_.front() == '#' ||
+bool LineReader::is_skippable(bool hash_comments) const {
+  return text_.empty() || (hash_comments && text_.front() == '#') ||
          text_.find_first_not_of(" \t") == std::string::npos;
 }
 

@@ -19,8 +19,8 @@ class LineReader {
   bool next();
   int line_number() const { return line_number_; }
   const std::string& text() const { return text_; }
-  // Blank lines and lines starting with '#' carry no puzzle.
-  bool is_skippable() const;
+  // Blank lines carry no puzzle, nor (with `hash_comments`) lines starting with '#'.
+  bool is_skippable(bool hash_comments = true) const;
 
   const std::string& path() const { return path_; }
   [[noreturn]] void fail(int column, const std::string& message) const;  // 1-based column
@@ -35,13 +35,14 @@ class LineReader {
 };
 
 // Reads every non-skippable line of `path` with `parse_line`; a file without puzzles is an
-// error ("<path>: no puzzles"). The formats with one puzzle per line share it.
+// error ("<path>: no puzzles"). The formats with one puzzle per line share it; one whose lines
+// may start with '#' (a maze's wall) passes `hash_comments` false.
 template <typename ParseLine>
-auto read_puzzle_lines(const std::string& path, ParseLine parse_line) {
+auto read_puzzle_lines(const std::string& path, ParseLine parse_line, bool hash_comments = true) {
   LineReader reader(path);
   std::vector<decltype(parse_line(reader))> puzzles;
   while (reader.next()) {
-    if (!reader.is_skippable()) puzzles.push_back(parse_line(reader));
+    if (!reader.is_skippable(hash_comments)) puzzles.push_back(parse_line(reader));
   }
   if (puzzles.empty()) reader.fail_no_puzzles();
   return puzzles;
