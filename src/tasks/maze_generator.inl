@@ -41,12 +41,12 @@ MazeGrid generate_maze(int size, Draw draw) {
     stack.push_back({next_row, next_column});
   }
   grid.start = cell(start_row, start_column);
+  const std::vector<int> distance = maze_distances(grid, grid.start);
   int farthest = -1;
   for (int room = 0; room < rooms * rooms; ++room) {
     const int target = cell(room / rooms, room % rooms);
-    const int distance = maze_distance(grid, grid.start, target);
-    if (distance > farthest) {
-      farthest = distance;
+    if (distance[target] > farthest) {
+      farthest = distance[target];
       grid.goal = target;
     }
   }

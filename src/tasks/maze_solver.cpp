@@ -39,6 +39,10 @@ std::vector<int> distances_from(const MazeGrid& grid, int from, const std::vecto
 
 }  // namespace
 
+std::vector<int> maze_distances(const MazeGrid& grid, int from) {
+  return distances_from(grid, from, {}, from);
+}
+
 int maze_distance(const MazeGrid& grid, int from, int to, const std::vector<bool>& only) {
   return distances_from(grid, from, only, to)[to];
 }

@@ -12,6 +12,9 @@ struct MazeGrid {
   int start = 0, goal = 0;  // cells (row * n + column), both open
 };
 
+// Moves from `from` to every cell over open cells (-1 where it cannot be reached).
+std::vector<int> maze_distances(const MazeGrid& grid, int from);
+
 // Moves from `from` to `to` over open cells, -1 when `to` cannot be reached. With `only`
 // non-empty, the path may use only the cells marked there (and `to`).
 int maze_distance(const MazeGrid& grid, int from, int to, const std::vector<bool>& only = {});
