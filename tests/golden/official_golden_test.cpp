@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "deviation.h"
 #include "engine/recursive_model.h"
 #include "model/safetensors.h"
 #include "model/weights.h"
@@ -23,25 +24,14 @@
 namespace gram {
 namespace {
 
-// Both sides run fp32 with their own summation orders; over 16 steps the worst deviations
-// measured are 3.6e-7 in logits (|logits| < 1) and 3.8e-6 in Q (|q| < 8), printed by each case.
-constexpr double kAbsolute = 1e-5;
-constexpr double kRelative = 1e-5;
+// Both sides run fp32 with their own summation orders; within deviation.h's tolerance, the worst
+// deviations measured over 16 steps are 3.6e-7 in logits (|logits| < 1) and 3.8e-6 in Q
+// (|q| < 8), printed by each case.
+using golden::Deviation;
 // Decisions (the argmax of a cell, a halt) are compared only where the official margin is wider.
 constexpr double kMargin = 1e-4;
 
 std::string official_dir() { return std::string(GRAM_SOURCE_DIR) + "/tests/golden/official/"; }
-
-struct Deviation {
-  double worst_absolute = 0;
-  double worst_excess = 0;  // max of |a - b| - (kAbsolute + kRelative |b|); <= 0 passes
-  void add(double engine, double official) {
-    const double difference = std::abs(engine - official);
-    worst_absolute = std::max(worst_absolute, difference);
-    worst_excess =
-        std::max(worst_excess, difference - (kAbsolute + kRelative * std::abs(official)));
-  }
-};
 
 // The largest logit's index, and its lead over the second.
 std::pair<int, double> top(const float* logits, int count) {
