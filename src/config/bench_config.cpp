@@ -3,23 +3,6 @@
 #include "util/error.h"
 
 namespace gram::config {
-namespace {
-
-Field<BenchConfig> number_list_field(std::string name, std::vector<std::string> BenchConfig::*member,
-                                     std::string help) {
-  return {name, "list", std::move(help),
-          [member](const BenchConfig& c) { return join(c.*member, ","); },
-          [member, name](BenchConfig& c, const std::string& text) {
-            auto items = parse_list(name, text);
-            parse_positive_list(name, items);
-            c.*member = std::move(items);
-          },
-          [member, name](const BenchConfig& c) {
-            return nlohmann::json(parse_positive_list(name, c.*member));
-          }};
-}
-
-}  // namespace
 
 std::vector<int> parse_positive_list(const std::string& name, const std::vector<std::string>& items) {
   std::vector<int> numbers;
@@ -32,8 +15,10 @@ const std::vector<BenchField>& bench_config_fields() {
       string_field<BenchConfig>("model", &BenchConfig::model, "safetensors checkpoint", true),
       choice_field<BenchConfig>("backend", &BenchConfig::backend, {"cpu", "cuda"},
                                 "backend to time (answers are checked against the CPU first)"),
-      number_list_field("widths", &BenchConfig::widths, "trajectories per puzzle to time"),
-      number_list_field("depths", &BenchConfig::depths, "supervision steps per trajectory"),
+      int_list_field<BenchConfig>("widths", &BenchConfig::widths, 1,
+                                  "trajectories per puzzle to time"),
+      int_list_field<BenchConfig>("depths", &BenchConfig::depths, 1,
+                                  "supervision steps per trajectory"),
       string_field<BenchConfig>("puzzles", &BenchConfig::puzzles,
                                 "puzzle file (empty: puzzle_count puzzles generated from the task)"),
       int_field<BenchConfig>("puzzle_count", &BenchConfig::puzzle_count, 1,

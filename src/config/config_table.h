@@ -91,6 +91,26 @@ Field<Config> int_field(std::string name, int Config::*member, int minimum, std:
           [member](const Config& c) { return nlohmann::json(c.*member); }};
 }
 
+// A list of whole numbers, each >= `minimum`, kept as the text given (so the echo shows what
+// was written); the JSON echo holds the numbers.
+template <class Config>
+Field<Config> int_list_field(std::string name, std::vector<std::string> Config::*member,
+                             int minimum, std::string help) {
+  auto numbers = [name, minimum](const std::vector<std::string>& items) {
+    std::vector<int> values;
+    for (const auto& item : items) values.push_back(parse_int(name, item, minimum));
+    return values;
+  };
+  return {name, "list", std::move(help),
+          [member](const Config& c) { return join(c.*member, ","); },
+          [member, name, numbers](Config& c, const std::string& text) {
+            auto items = parse_list(name, text);
+            numbers(items);
+            c.*member = std::move(items);
+          },
+          [member, numbers](const Config& c) { return nlohmann::json(numbers(c.*member)); }};
+}
+
 template <class Config>
 Field<Config> uint64_field(std::string name, std::uint64_t Config::*member, std::string help) {
   return {name, "uint64", std::move(help),
