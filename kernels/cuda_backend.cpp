@@ -26,6 +26,7 @@
 #include <sstream>
 
 #include "argmax.h"
+#include "confidence.h"
 #include "attention.h"
 #include "convert.h"
 #include "cuda_check.h"
@@ -320,6 +321,12 @@ class CudaBackend final : public Backend {
   }
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
     kernels::launch_argmax(rows, vocab, logits, tokens, stream_);
+  }
+  void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
+                  const std::int32_t* tokens, const std::int32_t* previous,
+                  float* features) override {
+    kernels::launch_confidence(rows, positions, prefix, vocab, logits, tokens, previous, features,
+                               stream_);
   }
 
  private:

@@ -69,7 +69,8 @@ def parse_args(argv):
     add("--depth", type=int, default=0, help="supervision steps (default: the model's max_steps)")
     add("--record-steps", default="all", help="steps whose states are learned from: all, or "
         "a list such as 4,8 (the last step is always kept)")
-    add("--states", default="h", help="h, l or h,l: the states the verifier reads")
+    add("--states", default="h", help="what the verifier reads, any of h, l and confidence "
+        "(the model's confidence in its answer: gram_reference/verifier.confidence_features)")
     add("--positions", choices=("first", "all"), default="all",
         help="position 0 only (the value head's input) or the whole state")
     add("--hidden", type=int, default=32, help="hidden width (0: a linear score)")
@@ -82,6 +83,9 @@ def parse_args(argv):
     add("--seed", type=int, default=0)
     add("--threads", type=int, default=1)
     args = parser.parse_args(argv)
+    unknown = set(args.states.split(",")) - set(verifier.INPUTS)
+    if unknown:
+        fail(f"--states: unknown input {sorted(unknown)} (h, l, confidence)")
     if args.train_seed == args.val_seed:
         fail(f"--train-seed and --val-seed are both {args.train_seed}")
     for objective in args.objectives.split(","):
@@ -163,7 +167,7 @@ def scores_of(net, run):
     """(P, R, W) score logits of every recorded state."""
     states = run["states"]
     with torch.no_grad():
-        return net(states.get("h"), states.get("l"))
+        return net(states.get("h"), states.get("l"), states.get("confidence"))
 
 
 def figures(net, run):
@@ -195,7 +199,9 @@ def train_objective(objective, run, args, model_config):
     net = verifier.VerifierNet(model_config.hidden_size, model_config.positions,
                                args.states.split(","), args.positions == "all", args.hidden)
     optimiser = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
-    states = {k: v.reshape(-1, *v.shape[2:]) for k, v in run["states"].items()}  # (G, W, S, D)
+    states = {k: v.reshape(-1, *v.shape[2:]) for k, v in run["states"].items()}  # (G, W, ...)
+    if "confidence" in states:
+        net.set_standardization(states["confidence"])
     P, R, W = run["correct"].shape[0], len(run["record_steps"]), run["correct"].shape[2]
     outcome = run["correct"][:, -1:, :].expand(P, R, W).reshape(-1, W)          # (G, W)
     generator = torch.Generator().manual_seed(args.seed)
@@ -203,8 +209,8 @@ def train_objective(objective, run, args, model_config):
         order = torch.randperm(outcome.shape[0], generator=generator)
         total = 0.0
         for chunk in order.split(args.group_batch):
-            scores = net(states["h"][chunk] if "h" in states else None,
-                         states["l"][chunk] if "l" in states else None)
+            scores = net(*(states[name][chunk] if name in states else None
+                           for name in verifier.INPUTS))
             loss = (verifier.contrastive_loss(scores, outcome[chunk]) if objective == "contrastive"
                     else verifier.regression_loss(scores, outcome[chunk]))
             optimiser.zero_grad()

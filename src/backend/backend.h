@@ -216,6 +216,12 @@ class Backend {
   // backend/argmax_order.h: ties -> lowest index, NaN below every number (chosen only when the
   // whole row is NaN, then index 0).
   virtual void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) = 0;
+  // features (rows, kConfidenceFeatures) = backend/confidence_math.h's statistics of each row's
+  // puzzle cells: logits (rows * positions, vocab) and tokens, previous (rows * positions), of
+  // which each row's first `prefix` positions are skipped.
+  virtual void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
+                          const std::int32_t* tokens, const std::int32_t* previous,
+                          float* features) = 0;
 };
 
 // MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping), or 0 when

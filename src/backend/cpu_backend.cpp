@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "backend/argmax_order.h"
+#include "backend/confidence_math.h"
 #include "backend/elementwise_kernels.h"
 #include "util/error.h"
 
@@ -185,6 +186,19 @@ void CpuBackend::argmax(int rows, int vocab, const float* logits, std::int32_t* 
         if (argmax_prefers(values[token], token, values[best], best)) best = token;
       }
       tokens[row] = best;
+    }
+  });
+}
+
+void CpuBackend::confidence(int rows, int positions, int prefix, int vocab, const float* logits,
+                            const std::int32_t* tokens, const std::int32_t* previous,
+                            float* features) {
+  const std::size_t work = static_cast<std::size_t>(positions) * static_cast<std::size_t>(vocab);
+  parallel_rows(pool_, rows, work, [&](int first, int last) {
+    for (int row = first; row < last; ++row) {
+      const std::size_t cell = static_cast<std::size_t>(row) * positions + prefix;
+      confidence_features(positions - prefix, vocab, logits + cell * vocab, tokens + cell,
+                          previous + cell, features + static_cast<std::size_t>(row) * kConfidenceFeatures);
     }
   });
 }

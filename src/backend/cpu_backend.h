@@ -92,6 +92,9 @@ class CpuBackend final : public Backend {
   void dropout(int rows, std::size_t per_row, float* x, const NoiseRow* row_keys,
                const DropoutMask& mask) override;
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override;
+  void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
+                  const std::int32_t* tokens, const std::int32_t* previous,
+                  float* features) override;
 
  private:
   ThreadScratch& scratch(int thread) { return scratch_[static_cast<std::size_t>(thread)]; }

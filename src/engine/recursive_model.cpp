@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
+#include "backend/confidence_math.h"
 #include "backend/sampler_math.h"
 #include "rng/sampler_stream.h"
 #include "util/error.h"
@@ -242,6 +244,14 @@ void RecursiveModel::start_row(int slot, std::span<const std::int32_t> input) {
   backend_.copy_to_device(e_.data() + offset, embedding.data(), bytes);
   backend_.copy_on_device(h_.data() + offset, init_h_row_, bytes);
   backend_.copy_on_device(l_.data() + offset, init_l_row_, bytes);
+  if (verifier_ && verifier_->in_confidence) forget_previous_tokens(slot, 1);
+}
+
+void RecursiveModel::forget_previous_tokens(int first, int count) {
+  const std::size_t positions = static_cast<std::size_t>(config_.positions());
+  const std::vector<std::int32_t> none(positions * count, backend::kNoPreviousToken);
+  backend_.copy_to_device(previous_tokens_.data() + static_cast<std::size_t>(first) * positions, none.data(),
+                          none.size() * sizeof(std::int32_t));
 }
 
 void RecursiveModel::move_row(int from, int to) {
@@ -251,6 +261,12 @@ void RecursiveModel::move_row(int from, int to) {
   for (auto* array : {&h_, &l_, &e_}) {
     backend_.copy_on_device(array->data() + static_cast<std::size_t>(to) * row_size_,
                             array->data() + static_cast<std::size_t>(from) * row_size_, bytes);
+  }
+  if (verifier_ && verifier_->in_confidence) {
+    const std::size_t positions = static_cast<std::size_t>(config_.positions());
+    backend_.copy_on_device(previous_tokens_.data() + static_cast<std::size_t>(to) * positions,
+                            previous_tokens_.data() + static_cast<std::size_t>(from) * positions,
+                            positions * sizeof(std::int32_t));
   }
 }
 
@@ -427,6 +443,7 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   VerifierWeights weights;
   if (v.reads_h) weights.in_h = upload_matrix("verifier.in_h");
   if (v.reads_l) weights.in_l = upload_matrix("verifier.in_l");
+  if (v.reads_confidence) weights.in_confidence = upload_matrix("verifier.in_confidence");
   weights.in_bias = upload_tensor("verifier.in_bias");
   if (v.hidden > 0) {
     weights.out = upload_matrix("verifier.out");
@@ -438,6 +455,14 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   // A few floats per row beside the state's (P+L) D: left out of bytes_per_row.
   verifier_work_ = backend::DeviceArray<float>(
       backend_, static_cast<std::size_t>(max_rows_) * 2 * static_cast<std::size_t>(weights.width));
+  if (v.reads_confidence) {
+    static_assert(model::kConfidenceInputs == backend::kConfidenceFeatures);
+    confidence_ = backend::DeviceArray<float>(
+        backend_, static_cast<std::size_t>(max_rows_) * backend::kConfidenceFeatures);
+    previous_tokens_ = backend::DeviceArray<std::int32_t>(
+        backend_, static_cast<std::size_t>(max_rows_) * config_.positions());
+    forget_previous_tokens(0, max_rows_);
+  }
 }
 
 void RecursiveModel::run_verifier(int rows, float* scores) {
@@ -446,13 +471,23 @@ void RecursiveModel::run_verifier(int rows, float* scores) {
   float* first = verifier_work_.data();                                  // (rows, width)
   float* second = first + static_cast<std::size_t>(rows) * v.width;      // (rows, width)
   // Position 0 (in = D) or the whole state (in = (P+L) D), read in place either way.
+  if (v.in_confidence) {
+    backend_.confidence(rows, config_.positions(), config_.prefix_len, config_.vocab_size,
+                        logits_.data(), tokens_.data(), previous_tokens_.data(), confidence_.data());
+  }
   bool started = false;
-  for (const auto& [weight, state] : {std::pair{v.in_h, h_.data()}, std::pair{v.in_l, l_.data()}}) {
+  for (const auto& [weight, input, input_stride] :
+       {std::tuple{v.in_h, h_.data(), stride}, std::tuple{v.in_l, l_.data(), stride},
+        std::tuple{v.in_confidence, confidence_.data(), backend::kConfidenceFeatures}}) {
     if (weight == nullptr) continue;
-    backend_.linear(rows, state, stride, *weight, started ? nullptr : v.in_bias,
+    backend_.linear(rows, input, input_stride, *weight, started ? nullptr : v.in_bias,
                     started ? second : first);
     if (started) backend_.add(static_cast<std::size_t>(rows) * v.width, first, second, nullptr, first);
     started = true;
+  }
+  if (v.in_confidence) {  // this step's answers are the next step's previous ones
+    backend_.copy_on_device(previous_tokens_.data(), tokens_.data(),
+                            static_cast<std::size_t>(rows) * config_.positions() * sizeof(std::int32_t));
   }
   if (v.out == nullptr) {
     backend_.copy_on_device(scores, first, static_cast<std::size_t>(rows) * sizeof(float));
@@ -468,16 +503,16 @@ void RecursiveModel::read_heads(int rows, std::vector<StepOutput>& outputs) {
   const int hidden = c.hidden_size;
   const int row_stride = positions * hidden;  // position 0 of each row, read in place
   backend_.linear(rows, h_.data(), row_stride, *head_q_, head_q_bias_, head_out_.data());
+  // LM head over every position (the prefix rows are cheap and skipping them would need a
+  // strided GEMM per row); before the verifier, which may read the answers' confidence.
+  backend_.linear(rows * positions, h_.data(), hidden, *head_lm_, nullptr, logits_.data());
+  backend_.argmax(rows * positions, c.vocab_size, logits_.data(), tokens_.data());
   if (verifier_) {
     run_verifier(rows, head_out_.data() + 2 * rows);
   } else if (c.has_value_head) {
     backend_.linear(rows, h_.data(), row_stride, *head_value_, head_value_bias_,
                     head_out_.data() + 2 * rows);
   }
-  // LM head over every position (the prefix rows are cheap and skipping them would need a
-  // strided GEMM per row).
-  backend_.linear(rows * positions, h_.data(), hidden, *head_lm_, nullptr, logits_.data());
-  backend_.argmax(rows * positions, c.vocab_size, logits_.data(), tokens_.data());
   head_rows_ = rows;
 
   std::vector<float> heads(static_cast<std::size_t>(rows) * 3);

@@ -116,6 +116,8 @@ class RecursiveModel {
   void maybe_inject_noise(int rows, float* x, const DrawPoint& point);
   // The attached verifier's score logits of rows [0, rows) into `scores` (rows).
   void run_verifier(int rows, float* scores);
+  // Sets rows first..first+count-1 to "no previous answer" (a verifier's confidence input).
+  void forget_previous_tokens(int first, int count);
   void apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed, int transition);
 
   model::ModelConfig config_;
@@ -147,6 +149,7 @@ class RecursiveModel {
   struct VerifierWeights {
     Weight in_h = nullptr;  // (width, I), I = D or (P+L) D
     Weight in_l = nullptr;
+    Weight in_confidence = nullptr;  // (width, 6) over backend/confidence_math.h's statistics
     const float* in_bias = nullptr;
     Weight out = nullptr;   // (1, hidden); null for a linear verifier
     const float* out_bias = nullptr;
@@ -155,6 +158,10 @@ class RecursiveModel {
   };
   std::optional<VerifierWeights> verifier_;
   backend::DeviceArray<float> verifier_work_;  // (rows, 2 width)
+  // For a verifier that reads "confidence": its statistics (rows, 6), and each row's answer
+  // tokens after its previous supervision step (rows * (P+L); kNoPreviousToken before the first).
+  backend::DeviceArray<float> confidence_;
+  backend::DeviceArray<std::int32_t> previous_tokens_;
   const float* rope_cos_ = nullptr;  // (P+L, head_dim / 2)
   const float* rope_sin_ = nullptr;
 

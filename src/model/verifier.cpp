@@ -67,14 +67,17 @@ VerifierConfig VerifierConfig::from_json(const json& json_config) {
   if (config.format_version != 1) fail("'format_version' is " + std::to_string(config.format_version) + ", only 1 exists");
 
   const json& states = json_config.at("states");
-  if (!states.is_array() || states.empty()) fail("'states' must be a non-empty array of \"h\", \"l\"" + got(states));
-  config.reads_h = config.reads_l = false;
+  if (!states.is_array() || states.empty()) {
+    fail("'states' must be a non-empty array of \"h\", \"l\", \"confidence\"" + got(states));
+  }
+  config.reads_h = config.reads_l = config.reads_confidence = false;
   for (const json& state : states) {
-    const bool h = state == "h", l = state == "l";
-    if (!h && !l) fail("'states' items must be \"h\" or \"l\", got " + state.dump());
-    if ((h && config.reads_h) || (l && config.reads_l)) fail("'states' names " + state.dump() + " twice");
-    config.reads_h = config.reads_h || h;
-    config.reads_l = config.reads_l || l;
+    bool* reads = state == "h" ? &config.reads_h
+                  : state == "l" ? &config.reads_l
+                  : state == "confidence" ? &config.reads_confidence : nullptr;
+    if (reads == nullptr) fail("'states' items must be \"h\", \"l\" or \"confidence\", got " + state.dump());
+    if (*reads) fail("'states' names " + state.dump() + " twice");
+    *reads = true;
   }
   const json& positions = json_config.at("positions");
   if (positions != "first" && positions != "all") {
@@ -108,6 +111,7 @@ json VerifierConfig::to_json() const {
   json states = json::array();
   if (reads_h) states.push_back("h");
   if (reads_l) states.push_back("l");
+  if (reads_confidence) states.push_back("confidence");
   json model = model_record;
   model["hidden_size"] = model_hidden_size;
   model["positions"] = model_positions;
@@ -130,6 +134,9 @@ std::vector<TensorSpec> verifier_tensors(const VerifierConfig& config) {
   std::vector<TensorSpec> specs;
   if (config.reads_h) specs.push_back({"verifier.in_h", {width, config.input_size()}});
   if (config.reads_l) specs.push_back({"verifier.in_l", {width, config.input_size()}});
+  if (config.reads_confidence) {
+    specs.push_back({"verifier.in_confidence", {width, kConfidenceInputs}});
+  }
   specs.push_back({"verifier.in_bias", {width}});
   if (config.hidden > 0) {
     specs.push_back({"verifier.out", {1, config.hidden}});
@@ -227,9 +234,10 @@ std::string verifier_model_mismatch(const Verifier& verifier, const std::string&
 }
 
 double verifier_flops(const VerifierConfig& config) {
-  const double states = (config.reads_h ? 1 : 0) + (config.reads_l ? 1 : 0);
-  const double first = 2.0 * static_cast<double>(config.input_size()) * config.first_layer_width();
-  return states * first + (config.hidden > 0 ? 2.0 * config.hidden : 0.0);
+  const double width = config.first_layer_width();
+  const double first = 2.0 * static_cast<double>(config.input_size()) * width;
+  const double confidence = config.reads_confidence ? 2.0 * kConfidenceInputs * width : 0.0;
+  return config.latent_states() * first + confidence + (config.hidden > 0 ? 2.0 * config.hidden : 0.0);
 }
 
 FlopCounts with_verifier(FlopCounts counts, const ModelConfig& model, const VerifierConfig& config) {

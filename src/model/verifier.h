@@ -6,8 +6,10 @@
 // the format; every load error is one line naming the file and the field or tensor, and a
 // verifier whose input does not fit the model names both files.
 //
-//   z     = sum over the states s it reads of W_s x_s + b        x_s: h or l, position 0 (D) or
-//                                                                the whole state (P+L times D)
+//   z     = sum over the inputs s it reads of W_s x_s + b        x_s: h or l, position 0 (D) or
+//                                                                the whole state (P+L times D);
+//                                                                or "confidence", the 6 statistics
+//                                                                of backend/confidence_math.h
 //   score = W_out silu(z) + b_out      (hidden > 0)    or    z   (hidden = 0: a linear score)
 //   value = sigmoid(score)
 #include <map>
@@ -21,10 +23,15 @@
 
 namespace gram::model {
 
+// Inputs of "confidence": the statistics of backend/confidence_math.h (the engine checks that
+// the two counts agree; the model layer does not include the backend's).
+inline constexpr int kConfidenceInputs = 6;
+
 struct VerifierConfig {
   int format_version = 1;
   bool reads_h = true;           // states: "h"
   bool reads_l = false;          // states: "l"
+  bool reads_confidence = false; // states: "confidence" (backend/confidence_math.h)
   bool all_positions = false;    // positions: "all" (the whole state) or "first" (position 0)
   int hidden = 0;                // width of the hidden layer; 0: a linear score
   // What the input must fit: the model's hidden_size and P + L, and its task when given.
@@ -35,8 +42,10 @@ struct VerifierConfig {
   std::string objective;         // how it was trained ("contrastive", "regression"; free text)
   nlohmann::json training = nlohmann::json::object();  // its training record (free form)
 
-  // Features per state: hidden_size (first) or positions x hidden_size (all).
+  // Features per state h or l: hidden_size (first) or positions x hidden_size (all).
   std::int64_t input_size() const;
+  // The h and l states it reads (0, 1 or 2).
+  int latent_states() const { return (reads_h ? 1 : 0) + (reads_l ? 1 : 0); }
   int first_layer_width() const { return hidden > 0 ? hidden : 1; }
 
   // Throws gram::Error naming the field: unknown keys, wrong types, impossible values.
@@ -53,7 +62,7 @@ struct Verifier {
 };
 
 // Every tensor the config requires, in a stable order (verifier.in_h, verifier.in_l,
-// verifier.in_bias, verifier.out, verifier.out_bias).
+// verifier.in_confidence, verifier.in_bias, verifier.out, verifier.out_bias).
 std::vector<TensorSpec> verifier_tensors(const VerifierConfig& config);
 
 // Loads and checks `path`: container, "gram_verifier" metadata, the exact tensor set, shapes and

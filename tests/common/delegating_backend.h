@@ -78,6 +78,11 @@ class DelegatingBackend : public backend::Backend {
   void argmax(int rows, int vocab, const float* logits, std::int32_t* tokens) override {
     cpu_->argmax(rows, vocab, logits, tokens);
   }
+  void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
+                  const std::int32_t* tokens, const std::int32_t* previous,
+                  float* features) override {
+    cpu_->confidence(rows, positions, prefix, vocab, logits, tokens, previous, features);
+  }
 
  private:
   std::unique_ptr<backend::Backend> cpu_;

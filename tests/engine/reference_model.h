@@ -85,8 +85,36 @@ class ReferenceModel {
     }
   }
 
-  // The verifier's score logit on a state (model/verifier.h).
-  double verifier_logit(const model::Verifier& verifier, const State& s) const {
+  // backend/confidence_math.h's statistics, written from its comment in double precision:
+  // logits (L, V) of a step, its answer and the previous step's (empty before the first step).
+  static std::vector<double> confidence(const std::vector<float>& logits, int vocab,
+                                        const std::vector<int>& answer,
+                                        const std::vector<int>& previous) {
+    const std::size_t cells = answer.size();
+    std::vector<double> logp(cells), margin(cells), same(cells);
+    for (std::size_t c = 0; c < cells; ++c) {
+      std::vector<double> x(logits.begin() + c * vocab, logits.begin() + (c + 1) * vocab);
+      std::sort(x.rbegin(), x.rend());
+      double total = 0;
+      for (double v : x) total += std::exp(v - x[0]);
+      logp[c] = -std::log(total);
+      margin[c] = x[0] - x[1];
+      same[c] = !previous.empty() && previous[c] == answer[c] ? 1.0 : 0.0;
+    }
+    std::vector<double> out;
+    for (const auto* values : {&logp, &margin, &same}) {
+      double sum = 0;
+      for (double v : *values) sum += v;
+      out.push_back(sum / static_cast<double>(cells));
+      out.push_back(*std::min_element(values->begin(), values->end()));
+    }
+    return out;
+  }
+
+  // The verifier's score logit on a state (model/verifier.h); `confidence` as above when it
+  // reads that input.
+  double verifier_logit(const model::Verifier& verifier, const State& s,
+                        const std::vector<double>& confidence = {}) const {
     const model::VerifierConfig& v = verifier.config;
     const std::size_t in = static_cast<std::size_t>(v.input_size());
     const int width = v.first_layer_width();
@@ -98,6 +126,10 @@ class ReferenceModel {
       }
       if (v.reads_l) {
         for (std::size_t i = 0; i < in; ++i) sum += verifier.tensor("verifier.in_l").values[j * in + i] * double(s.l[i]);
+      }
+      if (v.reads_confidence) {
+        const auto& w = verifier.tensor("verifier.in_confidence").values;
+        for (std::size_t i = 0; i < confidence.size(); ++i) sum += w[j * confidence.size() + i] * confidence[i];
       }
       z[j] = sum;
     }

@@ -3,6 +3,7 @@
 // layout on its own), the zero-setting identity, row-cap determinism, and the checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <map>
@@ -265,6 +266,64 @@ TEST(Verifier, ScoresTheStateAsTheReferenceDoes) {
   }
 }
 
+std::vector<int> argmax_cells(const std::vector<float>& logits, int vocab) {
+  std::vector<int> answer;
+  for (std::size_t first = 0; first < logits.size(); first += vocab) {
+    const auto cell = logits.begin() + static_cast<std::ptrdiff_t>(first);
+    answer.push_back(static_cast<int>(std::max_element(cell, cell + vocab) - cell));
+  }
+  return answer;
+}
+
+// A verifier reading "confidence" scores each row on its own answers: the reference's statistics
+// of this step's logits and answer against the row's previous answer, which travels with
+// move_row and is forgotten by start_row.
+TEST(Verifier, ConfidenceReadsTheRowsLastTwoAnswers) {
+  model::ModelConfig config = config_of(model::Mixer::kMlpT, true, false);
+  const model::Model m = model::random_model(config, 3);
+  testing::ReferenceModel reference(m);
+  model::VerifierConfig shape = verifier_shape(true, false, false, 4);
+  shape.reads_confidence = true;
+  const model::Verifier verifier = model::random_verifier(config, shape, 5);
+  auto backend = backend::make_cpu_backend(1);
+  engine::RecursiveModel engine_model(m, *backend, 2);
+  engine_model.attach_verifier(verifier);
+  std::vector<std::int32_t> other = kInput;
+  other[3] = 2;
+  // The reference: both inputs, two steps each; logits and answers after each.
+  auto expected = [&](const std::vector<std::int32_t>& input, int steps) {
+    testing::ReferenceModel::State state = reference.start(input);
+    std::vector<int> previous, answer;
+    double logit = 0;
+    for (int step = 0; step < steps; ++step) {
+      reference.supervision_step(state, 1, 0, 0, static_cast<std::uint32_t>(step));
+      const auto heads = reference.heads(state);
+      previous = answer;
+      answer = argmax_cells(heads.logits, config.vocab_size);
+      logit = reference.verifier_logit(
+          verifier, state, reference.confidence(heads.logits, config.vocab_size, answer, previous));
+    }
+    return 1.0 / (1.0 + std::exp(-logit));
+  };
+  std::vector<engine::StepOutput> outputs;
+  auto step = [&](int rows) {
+    const std::vector<backend::NoiseRow> keys(rows, backend::NoiseRow{0, 0, 0});
+    engine_model.supervision_step(rows, keys, 1);
+    engine_model.read_heads(rows, outputs);
+  };
+  engine_model.start_row(0, kInput);
+  engine_model.start_row(1, other);
+  step(2);
+  EXPECT_NEAR(outputs[0].value, expected(kInput, 1), 1e-4);
+  EXPECT_NEAR(outputs[1].value, expected(other, 1), 1e-4);
+  engine_model.move_row(1, 0);  // row 0 continues `other`, with its previous answer
+  step(1);
+  EXPECT_NEAR(outputs[0].value, expected(other, 2), 1e-4);
+  engine_model.start_row(0, kInput);  // a new trajectory has no previous answer
+  step(1);
+  EXPECT_NEAR(outputs[0].value, expected(kInput, 1), 1e-4);
+}
+
 // A verifier is a row's own arithmetic too: its values do not depend on the row cap.
 TEST(Verifier, ValuesDoNotDependOnTheRowCap) {
   const model::Model m = model::random_model(config_of(model::Mixer::kMlpT, true, false), 6);
@@ -274,6 +333,11 @@ TEST(Verifier, ValuesDoNotDependOnTheRowCap) {
   const Results reference = run(m, sampler, 16, 4, 1, &verifier);
   EXPECT_EQ(run(m, sampler, 3, 4, 2, &verifier), reference);
   EXPECT_NE(run(m, sampler, 16, 4, 1), reference);  // the value head's scores differ
+  model::VerifierConfig with_confidence = verifier_shape(true, false, false, 3);
+  with_confidence.reads_confidence = true;
+  const model::Verifier confident = model::random_verifier(m.config, with_confidence, 8);
+  const Results confident_reference = run(m, sampler, 16, 4, 1, &confident);
+  for (int cap : {3, 5}) EXPECT_EQ(run(m, sampler, cap, 4, 2, &confident), confident_reference);
 }
 
 TEST(Verifier, FlopsReplaceTheValueHead) {
@@ -287,6 +351,9 @@ TEST(Verifier, FlopsReplaceTheValueHead) {
   }();
   // Two states of 18 x 16 inputs into 8, then 8 into 1.
   EXPECT_DOUBLE_EQ(model::verifier_flops(shape), 2 * (2.0 * 18 * 16 * 8) + 2.0 * 8);
+  model::VerifierConfig confident = shape;
+  confident.reads_confidence = true;  // and six statistics into 8
+  EXPECT_DOUBLE_EQ(model::verifier_flops(confident), model::verifier_flops(shape) + 2.0 * 6 * 8);
   const model::FlopCounts with = model::with_verifier(plain, config, shape);
   EXPECT_DOUBLE_EQ(with.per_step - plain.per_step, model::verifier_flops(shape) - 2.0 * 16);
   EXPECT_DOUBLE_EQ(with.per_application, plain.per_application);

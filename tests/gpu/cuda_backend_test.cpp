@@ -1,8 +1,9 @@
 // What the CUDA backend says about itself and the checks that first contact with a GPU needs:
 // the device it opened (and why), its free memory as the memory plan's capacity, the attention
 // limits checked at model load, the GEMM peak per math mode timed with events, products past
-// 2^31 elements split over cuBLAS calls, bf16 weights converted once, and argmax with NaN as on
-// the CPU. Without a device each test is SKIPPED with the reason.
+// 2^31 elements split over cuBLAS calls, bf16 weights converted once, argmax with NaN as on
+// the CPU, and a verifier's confidence statistics. Without a device each test is SKIPPED with
+// the reason.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -184,6 +185,40 @@ TEST(CudaBackend, ArgmaxWithNanMatchesTheCpu) {
     }
     EXPECT_EQ(tokens[0], tokens[1]) << "vocab " << vocab;
     EXPECT_EQ(tokens[1][0], 0);
+  }
+}
+
+// A verifier's confidence statistics (backend/confidence_math.h): the same formula in one
+// thread per row, so the GPU differs from the CPU only by its expf and logf.
+TEST(CudaBackend, ConfidenceMatchesTheCpu) {
+  REQUIRE_CUDA(gpu, backend::CudaMath::kFp32);
+  auto cpu = backend::make_cpu_backend(1);
+  const int rows = 300, positions = 40, prefix = 4, vocab = 11;
+  const std::size_t cells = static_cast<std::size_t>(rows) * positions;
+  const std::vector<float> logits = random_values(cells * vocab, 17);
+  std::vector<std::int32_t> tokens(cells), previous(cells);
+  std::mt19937 generator(3);
+  for (std::size_t i = 0; i < cells; ++i) {
+    tokens[i] = static_cast<std::int32_t>(generator() % vocab);
+    previous[i] = i % 7 == 0 ? -1 : static_cast<std::int32_t>(generator() % 2 ? tokens[i] : 0);
+  }
+  std::vector<std::vector<float>> features;
+  for (backend::Backend* b : {cpu.get(), gpu.get()}) {
+    backend::DeviceArray<float> device_logits(*b, logits.size());
+    backend::DeviceArray<std::int32_t> device_tokens(*b, cells), device_previous(*b, cells);
+    backend::DeviceArray<float> device_features(*b, static_cast<std::size_t>(rows) * 6);
+    b->copy_to_device(device_logits.data(), logits.data(), logits.size() * sizeof(float));
+    b->copy_to_device(device_tokens.data(), tokens.data(), cells * sizeof(std::int32_t));
+    b->copy_to_device(device_previous.data(), previous.data(), cells * sizeof(std::int32_t));
+    b->confidence(rows, positions, prefix, vocab, device_logits.data(), device_tokens.data(),
+                  device_previous.data(), device_features.data());
+    std::vector<float> host(static_cast<std::size_t>(rows) * 6);
+    b->copy_to_host(host.data(), device_features.data(), host.size() * sizeof(float));
+    features.push_back(host);
+  }
+  for (std::size_t i = 0; i < features[0].size(); ++i) {
+    EXPECT_NEAR(features[1][i], features[0][i], 1e-5f * (1.0f + std::fabs(features[0][i])))
+        << "row " << i / 6 << " statistic " << i % 6;
   }
 }
 

@@ -74,6 +74,15 @@ TEST(VerifierFile, RoundTripKeepsConfigAndValues) {
   const Verifier small = random_verifier(model, linear, 3);
   EXPECT_EQ(small.tensors.size(), 2u);
   EXPECT_EQ(small.tensor("verifier.in_h").shape, (std::vector<std::int64_t>{1, 8}));
+  // The confidence input alone: six statistics into the hidden layer.
+  VerifierConfig confident = mlp_shape();
+  confident.reads_h = confident.reads_l = false;
+  confident.reads_confidence = true;
+  save_verifier(dir.file("c.safetensors"), random_verifier(model, confident, 4));
+  const Verifier reloaded = load_verifier(dir.file("c.safetensors"));
+  EXPECT_EQ(reloaded.config.to_json()["states"], json::array({"confidence"}));
+  EXPECT_EQ(reloaded.tensor("verifier.in_confidence").shape, (std::vector<std::int64_t>{4, 6}));
+  EXPECT_FALSE(reloaded.tensors.contains("verifier.in_h"));
 }
 
 TEST(VerifierFile, MissingMetadataIsNotAVerifier) {
@@ -97,7 +106,9 @@ TEST(VerifierFile, ConfigErrorsNameTheField) {
   EXPECT_EQ(error_of(edit_config([](json& c) { c.erase("positions"); })),
             "V: verifier config: missing key 'positions'");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["states"] = json::array({"h", "x"}); })),
-            "V: verifier config: 'states' items must be \"h\" or \"l\", got \"x\"");
+            "V: verifier config: 'states' items must be \"h\", \"l\" or \"confidence\", got \"x\"");
+  EXPECT_EQ(error_of(edit_config([](json& c) { c["states"] = json::array({"confidence", "confidence"}); })),
+            "V: verifier config: 'states' names \"confidence\" twice");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["positions"] = "middle"; })),
             "V: verifier config: 'positions' must be \"first\" or \"all\", got \"middle\"");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["hidden"] = "4"; })),

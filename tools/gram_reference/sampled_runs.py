@@ -14,6 +14,7 @@ import torch
 
 from .model import GramModel
 from .samplers import SamplerSettings, TorchDraws, sampled_supervision_step
+from .verifier import CONFIDENCE_FEATURES, confidence_features
 
 
 @torch.no_grad()
@@ -23,7 +24,8 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
                          states: Sequence[str] = ("h",), batch: int = 256,
                          progress: Optional[Callable[[int, int], None]] = None) -> Dict:
     """Arrays are (puzzles, ..., width, ...): states[name] (P, R, W, S, D) for the R steps of
-    `record_steps` (1-based), correct (P, steps, W), answers (P, W, L) after the last step,
+    `record_steps` (1-based), for "confidence" (P, R, W, 6) (verifier.confidence_features),
+    correct (P, steps, W), answers (P, W, L) after the last step,
     value (P, W) the model's value head after the last step (zeros without one)."""
     model.eval()
     P, L = tokens.shape
@@ -32,7 +34,9 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
     rows = P * width
     x_all = tokens.repeat_interleave(width, dim=0)
     y_all = targets.repeat_interleave(width, dim=0)
-    kept = {name: torch.empty((rows, len(record_steps), S, D)) for name in states}
+    kept = {name: torch.empty((rows, len(record_steps)) + ((CONFIDENCE_FEATURES,)
+                                                          if name == "confidence" else (S, D)))
+            for name in states}
     correct = torch.zeros((rows, steps), dtype=torch.bool)
     answers = torch.zeros((rows, L), dtype=torch.long)
     values = torch.zeros(rows)
@@ -40,21 +44,25 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
     for start in range(0, rows, batch):
         x, y = x_all[start:start + batch], y_all[start:start + batch]
         h, l, e = model.start(x)
+        answer = None
         for step in range(steps):
             h, l = sampled_supervision_step(model, h, l, e, settings, draws, step)
             logits, _, value = model.heads(h)
-            answer = logits.argmax(-1)
+            answer, previous = logits.argmax(-1), answer
             correct[start:start + len(x), step] = valid(x, answer, y)
             if step + 1 in record:
+                inputs = {"h": h, "l": l}
+                if "confidence" in states:
+                    inputs["confidence"] = confidence_features(logits, answer, previous)
                 for name in states:
-                    kept[name][start:start + len(x), record[step + 1]] = h if name == "h" else l
+                    kept[name][start:start + len(x), record[step + 1]] = inputs[name]
         answers[start:start + len(x)] = answer
         if value is not None:
             values[start:start + len(x)] = torch.sigmoid(value)
         if progress:
             progress(min(start + batch, rows), rows)
     R = len(record_steps)
-    return {"states": {name: value.reshape(P, width, R, S, D).transpose(1, 2)
+    return {"states": {name: value.reshape(P, width, R, *value.shape[2:]).transpose(1, 2)
                        for name, value in kept.items()},
             "correct": correct.reshape(P, width, steps).transpose(1, 2),
             "answers": answers.reshape(P, width, L),

@@ -2,8 +2,10 @@
 src/model/verifier.h): a small network on the latent state of the model's trajectories whose
 score the engine reads in place of the value head (`gram run --verifier FILE`).
 
-    z     = sum over the states it reads of W_s x_s + b     x_s: h or l at position 0 (D) or the
-                                                            whole state (S D, position-major)
+    z     = sum over the inputs it reads of W_s x_s + b     x_s: h or l at position 0 (D) or the
+                                                            whole state (S D, position-major), or
+                                                            "confidence": the 6 statistics of
+                                                            confidence_features below
     score = W_out silu(z) + b_out     (hidden > 0), else z
     value = sigmoid(score)
 
@@ -29,21 +31,46 @@ from torch import nn
 from .safetensors import SafetensorsError, read_safetensors, write_safetensors
 
 FORMAT_NAME = "gram-engine-verifier"
+INPUTS = ("h", "l", "confidence")
+CONFIDENCE_FEATURES = 6
+
+
+def confidence_features(logits: torch.Tensor, answer: torch.Tensor,
+                        previous: Optional[torch.Tensor]) -> torch.Tensor:
+    """The engine's confidence statistics (src/backend/confidence_math.h) of logits (..., L, V),
+    the answer (..., L) and the previous step's answer (None before the first step): mean and
+    min over the cells of log max-probability, of the top-two logit margin, and of 'the cell
+    did not change since the previous step' -> (..., 6)."""
+    logits = logits.float()
+    top = logits.topk(2, dim=-1).values
+    logp = -torch.logsumexp(logits - top[..., :1], dim=-1)
+    margin = top[..., 0] - top[..., 1]
+    same = (torch.zeros_like(logp) if previous is None
+            else (answer == previous).to(logits.dtype))
+    return torch.stack([logp.mean(-1), logp.amin(-1), margin.mean(-1), margin.amin(-1),
+                        same.mean(-1), same.amin(-1)], dim=-1)
 
 
 class VerifierNet(nn.Module):
     def __init__(self, hidden_size: int, positions: int, states: Sequence[str] = ("h",),
                  all_positions: bool = True, hidden: int = 32):
         super().__init__()
-        if not states or set(states) - {"h", "l"} or len(set(states)) != len(states):
-            raise ValueError(f"states {list(states)} must name h and/or l once each")
+        if not states or set(states) - set(INPUTS) or len(set(states)) != len(states):
+            raise ValueError(f"states {list(states)} must name h, l and/or confidence once each")
         self.hidden_size, self.positions = hidden_size, positions
         self.states, self.all_positions, self.hidden = tuple(states), all_positions, hidden
         width = hidden if hidden > 0 else 1
-        inputs = hidden_size * (positions if all_positions else 1)
+        latent = hidden_size * (positions if all_positions else 1)
+        sizes = {state: CONFIDENCE_FEATURES if state == "confidence" else latent
+                 for state in states}
         self.inputs = nn.ParameterDict({
-            state: nn.Parameter(torch.randn(width, inputs) / np.sqrt(inputs)) for state in states})
+            state: nn.Parameter(torch.randn(width, n) / np.sqrt(n)) for state, n in sizes.items()})
         self.in_bias = nn.Parameter(torch.zeros(width))
+        # The confidence statistics differ in scale by orders of magnitude: training reads them
+        # standardised (set_standardization), and tensors() folds the shift and scale into the
+        # first layer, so the file holds a plain linear layer on the raw statistics.
+        self.register_buffer("confidence_shift", torch.zeros(CONFIDENCE_FEATURES))
+        self.register_buffer("confidence_scale", torch.ones(CONFIDENCE_FEATURES))
         if hidden > 0:
             self.out = nn.Parameter(torch.randn(1, hidden) / np.sqrt(hidden))
             self.out_bias = nn.Parameter(torch.zeros(1))
@@ -54,12 +81,22 @@ class VerifierNet(nn.Module):
             return state.reshape(*state.shape[:-2], -1)
         return state[..., 0, :]
 
-    def forward(self, h: torch.Tensor, l: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Score logits (...,) of states h, l (..., S, D)."""
+    def set_standardization(self, confidence: torch.Tensor) -> None:
+        """Standardises the confidence input by the mean and deviation of `confidence` (..., 6)."""
+        flat = confidence.reshape(-1, CONFIDENCE_FEATURES).double()
+        self.confidence_shift.copy_(flat.mean(0).float())
+        self.confidence_scale.copy_(flat.std(0).clamp(min=1e-6).float())
+
+    def forward(self, h: Optional[torch.Tensor], l: Optional[torch.Tensor] = None,
+                confidence: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Score logits (...,) of states h, l (..., S, D) and confidence statistics (..., 6)."""
         z = self.in_bias
         for state, value in (("h", h), ("l", l)):
             if state in self.states:
                 z = z + F.linear(self.features(value), self.inputs[state])
+        if "confidence" in self.states:
+            standard = (confidence - self.confidence_shift) / self.confidence_scale
+            z = z + F.linear(standard, self.inputs["confidence"])
         if self.hidden == 0:
             return z[..., 0]
         return F.linear(F.silu(z), self.out, self.out_bias)[..., 0]
@@ -78,7 +115,12 @@ class VerifierNet(nn.Module):
     def tensors(self) -> Dict[str, np.ndarray]:
         tensors = {f"verifier.in_{state}": self.inputs[state].detach().float().numpy()
                    for state in self.states}
-        tensors["verifier.in_bias"] = self.in_bias.detach().float().numpy()
+        bias = self.in_bias.detach().double()
+        if "confidence" in self.states:  # W (x - shift) / scale = (W / scale) x - W shift / scale
+            folded = self.inputs["confidence"].detach().double() / self.confidence_scale.double()
+            bias = bias - folded @ self.confidence_shift.double()
+            tensors["verifier.in_confidence"] = folded.float().numpy()
+        tensors["verifier.in_bias"] = bias.float().numpy()
         if self.hidden > 0:
             tensors["verifier.out"] = self.out.detach().float().numpy()
             tensors["verifier.out_bias"] = self.out_bias.detach().float().numpy()

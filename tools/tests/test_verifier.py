@@ -17,8 +17,8 @@ from gram_reference.puzzles import read_puzzles
 from gram_reference.samplers import (PhiloxDraws, SamplerSettings, parse_spec,
                                      sampled_supervision_step, sampler_normals, sampler_words,
                                      site)
-from gram_reference.verifier import (VerifierNet, contrastive_loss, load_verifier, platt,
-                                     regression_loss)
+from gram_reference.verifier import (VerifierNet, confidence_features, contrastive_loss,
+                                     load_verifier, platt, regression_loss)
 import train_verifier  # tools/train_verifier.py
 
 
@@ -103,6 +103,12 @@ class TrainedVerifierTest(unittest.TestCase):
     trajectory drawn from the engine's own Philox stream."""
 
     def test_engine_scores_its_trajectories_as_the_reference_does(self):
+        self.check_engine_against_reference("h,l")
+
+    def test_a_confidence_verifier_scores_as_the_reference_does(self):
+        self.check_engine_against_reference("h,confidence")
+
+    def check_engine_against_reference(self, states):
         gram = helpers.gram_binary()
         if gram is None:
             self.skipTest("no built gram binary (build/src/gram or GRAM_BINARY)")
@@ -118,7 +124,7 @@ class TrainedVerifierTest(unittest.TestCase):
                 "--model", model_path, "--workdir", scratch, "--output", verifier_path,
                 "--gram", gram, "--sampler", "noise:0.5", "--noise-at", "h,l",
                 "--train-count", "12", "--val-count", "6", "--held-out", held_out,
-                "--width", "3", "--epochs", "2", "--hidden", "5", "--states", "h,l"])
+                "--width", "3", "--epochs", "2", "--hidden", "5", "--states", states])
             net, config = load_verifier(verifier_path)
             self.assertEqual(config["model"]["positions"], 17)
             self.assertEqual(config["training"]["sampler"]["label"], "noise0.5")
@@ -142,9 +148,13 @@ class TrainedVerifierTest(unittest.TestCase):
                     rows = tokens[index:index + 1].repeat(2, 1)
                     h, l, e = model.start(rows)
                     draws = PhiloxDraws(7, [index, index], [0, 1])
+                    answer = None
                     for step in range(2):
                         h, l = sampled_supervision_step(model, h, l, e, settings, draws, step)
-                    reference_values += torch.sigmoid(net(h, l)).tolist()
+                        logits = model.heads(h)[0]
+                        answer, previous = logits.argmax(-1), answer
+                    confidence = confidence_features(logits, answer, previous)
+                    reference_values += torch.sigmoid(net(h, l, confidence)).tolist()
                     engine_values += [t["value"] for t in puzzle["trajectories"]]
             self.assertGreater(np.std(reference_values), 0.01, "values that never vary test nothing")
             np.testing.assert_allclose(engine_values, reference_values, atol=2e-4)
