@@ -26,7 +26,6 @@
 #include <sstream>
 
 #include "argmax.h"
-#include "confidence.h"
 #include "attention.h"
 #include "convert.h"
 #include "cuda_check.h"
@@ -36,6 +35,7 @@
 #include "rmsnorm.h"
 #include "sampler.h"
 #include "transpose.h"
+#include "verifier_inputs.h"
 #include "util/device_choice.h"
 #include "util/error.h"
 
@@ -327,6 +327,10 @@ class CudaBackend final : public Backend {
                   float* features) override {
     kernels::launch_confidence(rows, positions, prefix, vocab, logits, tokens, previous, features,
                                stream_);
+  }
+  void one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+               float* out) override {
+    kernels::launch_one_hot(rows, positions, prefix, vocab, tokens, out, stream_);
   }
 
  private:

@@ -28,7 +28,7 @@ if [[ ${#models[@]} -eq 0 || ! -f $puzzles ]]; then
   models=("untrained=results/untrained-sudoku6.safetensors")
   puzzles=results/sudoku6-demo-puzzles.txt
   out=results/demo-sweep-untrained
-  extra=(--set limit=30 --set budget_unit=steps --set "budgets=1,2,4,8,16")
+  extra=(--set limit=30 --set budget_unit=steps --set "budgets=1,2,4,8,16" --set verifiers=)
 fi
 for entry in "${models[@]}"; do "$gram" info "${entry#*=}" | head -n 3; done
 

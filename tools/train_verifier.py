@@ -7,8 +7,9 @@
 
 The frozen model runs W trajectories of every training and validation puzzle with the sampler
 (tools/gram_reference/samplers.py, the engine's samplers with torch's draws); a small network
-(gram_reference/verifier.py) learns to score their latent states, labelled by each
-trajectory's final outcome, under each objective of --objectives. The objective whose network
+(gram_reference/verifier.py) learns to score their latent states or the model's confidence in
+its answer, each recorded step labelled by the trajectory's final outcome or by its answer at
+that step (--label), under each objective of --objectives. The objective whose network
 picks the best answer on the validation split (best-of-n accuracy after the last step, then the
 within-puzzle AUROC) is calibrated on the validation split and exported, with a record of how
 it was made, for `gram run --verifier FILE` (docs/training.md, "Training a verifier").
@@ -69,8 +70,12 @@ def parse_args(argv):
     add("--depth", type=int, default=0, help="supervision steps (default: the model's max_steps)")
     add("--record-steps", default="all", help="steps whose states are learned from: all, or "
         "a list such as 4,8 (the last step is always kept)")
-    add("--states", default="h", help="what the verifier reads, any of h, l and confidence "
-        "(the model's confidence in its answer: gram_reference/verifier.confidence_features)")
+    add("--label", choices=("final", "step"), default="final",
+        help="what a recorded step is labelled by: the trajectory's final outcome (GRAM's "
+        "LPRM target), or whether its answer is right at that step (a scorer for any depth)")
+    add("--states", default="h", help="what the verifier reads, any of h, l, confidence (the "
+        "model's confidence in its answer: gram_reference/verifier.confidence_features) and "
+        "answer (the answer tokens one-hot)")
     add("--positions", choices=("first", "all"), default="all",
         help="position 0 only (the value head's input) or the whole state")
     add("--hidden", type=int, default=32, help="hidden width (0: a linear score)")
@@ -85,7 +90,7 @@ def parse_args(argv):
     args = parser.parse_args(argv)
     unknown = set(args.states.split(",")) - set(verifier.INPUTS)
     if unknown:
-        fail(f"--states: unknown input {sorted(unknown)} (h, l, confidence)")
+        fail(f"--states: unknown input {sorted(unknown)} ({', '.join(verifier.INPUTS)})")
     if args.train_seed == args.val_seed:
         fail(f"--train-seed and --val-seed are both {args.train_seed}")
     for objective in args.objectives.split(","):
@@ -167,7 +172,7 @@ def scores_of(net, run):
     """(P, R, W) score logits of every recorded state."""
     states = run["states"]
     with torch.no_grad():
-        return net(states.get("h"), states.get("l"), states.get("confidence"))
+        return net(*(states.get(name) for name in verifier.INPUTS))
 
 
 def figures(net, run):
@@ -194,16 +199,30 @@ def figures(net, run):
             "only_majority": int((voted & ~chosen).sum()), "puzzles": int(len(values))}
 
 
+LABELS = {"final": "the trajectory's final outcome, at every recorded step",
+          "step": "whether the trajectory's answer is right at that step"}
+
+
+def labels(run, label):
+    """(P, R, W) booleans: each recorded step's label."""
+    correct = run["correct"]                                  # (P, steps, W)
+    P, R, W = correct.shape[0], len(run["record_steps"]), correct.shape[2]
+    if label == "final":
+        return correct[:, -1:, :].expand(P, R, W)
+    return correct[:, [step - 1 for step in run["record_steps"]], :]
+
+
 def train_objective(objective, run, args, model_config):
     torch.manual_seed(args.seed)
     net = verifier.VerifierNet(model_config.hidden_size, model_config.positions,
-                               args.states.split(","), args.positions == "all", args.hidden)
+                               args.states.split(","), args.positions == "all", args.hidden,
+                               model_config.seq_len, model_config.vocab_size)
     optimiser = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     states = {k: v.reshape(-1, *v.shape[2:]) for k, v in run["states"].items()}  # (G, W, ...)
     if "confidence" in states:
         net.set_standardization(states["confidence"])
     P, R, W = run["correct"].shape[0], len(run["record_steps"]), run["correct"].shape[2]
-    outcome = run["correct"][:, -1:, :].expand(P, R, W).reshape(-1, W)          # (G, W)
+    outcome = labels(run, args.label).reshape(-1, W)                             # (G, W)
     generator = torch.Generator().manual_seed(args.seed)
     for epoch in range(args.epochs):
         order = torch.randperm(outcome.shape[0], generator=generator)
@@ -258,7 +277,7 @@ def main(argv=None):
     net = nets[selected]
     val = runs["validation"]
     scores = scores_of(net, val).numpy()                   # (P, R, W)
-    outcome = val["correct"][:, -1:, :].expand(*scores.shape).numpy()
+    outcome = labels(val, args.label).numpy()
     a, b = verifier.platt(scores, outcome)
     net.calibrate(a, b)
     with open(args.model, "rb") as handle:
@@ -270,7 +289,7 @@ def main(argv=None):
         "held_out": args.held_out, "training_puzzles": int(len(prepared["train"][0])),
         "validation_puzzles": int(len(prepared["validation"][0])),
         "dropped": prepared["dropped"], "validation_dropped": prepared["validation_dropped"],
-        "label": "the trajectory's final outcome, at every recorded step",
+        "label": LABELS[args.label],
         "objectives": results, "selected": selected, "selected_on": "validation",
         "selection": "best-of-n accuracy after the last step, then the within-puzzle AUROC",
         "calibration": {"a": a, "b": b, "on": "validation, every recorded step"},
@@ -278,6 +297,7 @@ def main(argv=None):
         "group_batch": args.group_batch, "seed": args.seed, "torch": torch.__version__,
         "wall_s": round(time.time() - started, 1)}
     model_record = {"hidden_size": config.hidden_size, "positions": config.positions,
+                    "seq_len": config.seq_len, "vocab_size": config.vocab_size,
                     "task": config.task, "file": os.path.basename(args.model),
                     "fnv1a64": model_hash}
     config_json = verifier.config_json(net, model_record, selected, strict_json(training))

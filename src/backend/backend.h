@@ -222,6 +222,10 @@ class Backend {
   virtual void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
                           const std::int32_t* tokens, const std::int32_t* previous,
                           float* features) = 0;
+  // out (rows, (positions - prefix) * vocab) = each row's puzzle-cell tokens one-hot (tokens
+  // rows * positions, in 0..vocab-1), cell-major.
+  virtual void one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+                       float* out) = 0;
 };
 
 // MemAvailable of /proc/meminfo in bytes (what can be allocated without swapping), or 0 when

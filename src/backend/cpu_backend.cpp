@@ -2,6 +2,7 @@
 // lives).
 #include "backend/cpu_backend.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -199,6 +200,19 @@ void CpuBackend::confidence(int rows, int positions, int prefix, int vocab, cons
       const std::size_t cell = static_cast<std::size_t>(row) * positions + prefix;
       confidence_features(positions - prefix, vocab, logits + cell * vocab, tokens + cell,
                           previous + cell, features + static_cast<std::size_t>(row) * kConfidenceFeatures);
+    }
+  });
+}
+
+void CpuBackend::one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+                         float* out) {
+  const std::size_t cells = static_cast<std::size_t>(positions - prefix);
+  parallel_rows(pool_, rows, cells * vocab, [&](int first, int last) {
+    for (int row = first; row < last; ++row) {
+      float* row_out = out + static_cast<std::size_t>(row) * cells * vocab;
+      std::fill(row_out, row_out + cells * vocab, 0.0f);
+      const std::int32_t* row_tokens = tokens + static_cast<std::size_t>(row) * positions + prefix;
+      for (std::size_t cell = 0; cell < cells; ++cell) row_out[cell * vocab + row_tokens[cell]] = 1.0f;
     }
   });
 }

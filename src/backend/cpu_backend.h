@@ -95,6 +95,8 @@ class CpuBackend final : public Backend {
   void confidence(int rows, int positions, int prefix, int vocab, const float* logits,
                   const std::int32_t* tokens, const std::int32_t* previous,
                   float* features) override;
+  void one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+               float* out) override;
 
  private:
   ThreadScratch& scratch(int thread) { return scratch_[static_cast<std::size_t>(thread)]; }

@@ -423,7 +423,8 @@ void RecursiveModel::supervision_step(int rows, std::uint64_t seed) {
 void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   const model::VerifierConfig& v = verifier.config;
   GRAM_ASSERT(v.model_hidden_size == config_.hidden_size &&
-                  v.model_positions == config_.positions(),
+                  v.model_positions == config_.positions() &&
+                  (!v.reads_answer || v.answer_size() == config_.seq_len * config_.vocab_size),
               "attach_verifier: check_verifier_fits first");
   auto upload_tensor = [&](const std::string& name) {
     const auto& tensor = verifier.tensor(name);
@@ -444,6 +445,7 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   if (v.reads_h) weights.in_h = upload_matrix("verifier.in_h");
   if (v.reads_l) weights.in_l = upload_matrix("verifier.in_l");
   if (v.reads_confidence) weights.in_confidence = upload_matrix("verifier.in_confidence");
+  if (v.reads_answer) weights.in_answer = upload_matrix("verifier.in_answer");
   weights.in_bias = upload_tensor("verifier.in_bias");
   if (v.hidden > 0) {
     weights.out = upload_matrix("verifier.out");
@@ -455,6 +457,10 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   // A few floats per row beside the state's (P+L) D: left out of bytes_per_row.
   verifier_work_ = backend::DeviceArray<float>(
       backend_, static_cast<std::size_t>(max_rows_) * 2 * static_cast<std::size_t>(weights.width));
+  if (v.reads_answer) {
+    answer_one_hot_ = backend::DeviceArray<float>(
+        backend_, static_cast<std::size_t>(max_rows_) * static_cast<std::size_t>(v.answer_size()));
+  }
   if (v.reads_confidence) {
     static_assert(model::kConfidenceInputs == backend::kConfidenceFeatures);
     confidence_ = backend::DeviceArray<float>(
@@ -465,29 +471,40 @@ void RecursiveModel::attach_verifier(const model::Verifier& verifier) {
   }
 }
 
+void RecursiveModel::compute_verifier_inputs(int rows) {
+  const VerifierWeights& v = *verifier_;
+  const auto& c = config_;
+  if (v.in_confidence) {
+    backend_.confidence(rows, c.positions(), c.prefix_len, c.vocab_size, logits_.data(),
+                        tokens_.data(), previous_tokens_.data(), confidence_.data());
+    // This step's answers are the next step's previous ones.
+    backend_.copy_on_device(previous_tokens_.data(), tokens_.data(),
+                            static_cast<std::size_t>(rows) * c.positions() * sizeof(std::int32_t));
+  }
+  if (v.in_answer) {
+    backend_.one_hot(rows, c.positions(), c.prefix_len, c.vocab_size, tokens_.data(),
+                     answer_one_hot_.data());
+  }
+}
+
 void RecursiveModel::run_verifier(int rows, float* scores) {
   const VerifierWeights& v = *verifier_;
-  const int stride = static_cast<int>(row_size_);  // one row's state; position 0 comes first
+  compute_verifier_inputs(rows);
   float* first = verifier_work_.data();                                  // (rows, width)
   float* second = first + static_cast<std::size_t>(rows) * v.width;      // (rows, width)
-  // Position 0 (in = D) or the whole state (in = (P+L) D), read in place either way.
-  if (v.in_confidence) {
-    backend_.confidence(rows, config_.positions(), config_.prefix_len, config_.vocab_size,
-                        logits_.data(), tokens_.data(), previous_tokens_.data(), confidence_.data());
-  }
+  // h and l at position 0 (in = D) or whole (in = (P+L) D), read in place with the state's stride.
+  const int state_stride = static_cast<int>(row_size_);
+  const int answer_size = config_.seq_len * config_.vocab_size;
   bool started = false;
   for (const auto& [weight, input, input_stride] :
-       {std::tuple{v.in_h, h_.data(), stride}, std::tuple{v.in_l, l_.data(), stride},
-        std::tuple{v.in_confidence, confidence_.data(), backend::kConfidenceFeatures}}) {
+       {std::tuple{v.in_h, h_.data(), state_stride}, std::tuple{v.in_l, l_.data(), state_stride},
+        std::tuple{v.in_confidence, confidence_.data(), backend::kConfidenceFeatures},
+        std::tuple{v.in_answer, answer_one_hot_.data(), answer_size}}) {
     if (weight == nullptr) continue;
     backend_.linear(rows, input, input_stride, *weight, started ? nullptr : v.in_bias,
                     started ? second : first);
     if (started) backend_.add(static_cast<std::size_t>(rows) * v.width, first, second, nullptr, first);
     started = true;
-  }
-  if (v.in_confidence) {  // this step's answers are the next step's previous ones
-    backend_.copy_on_device(previous_tokens_.data(), tokens_.data(),
-                            static_cast<std::size_t>(rows) * config_.positions() * sizeof(std::int32_t));
   }
   if (v.out == nullptr) {
     backend_.copy_on_device(scores, first, static_cast<std::size_t>(rows) * sizeof(float));

@@ -116,6 +116,9 @@ class RecursiveModel {
   void maybe_inject_noise(int rows, float* x, const DrawPoint& point);
   // The attached verifier's score logits of rows [0, rows) into `scores` (rows).
   void run_verifier(int rows, float* scores);
+  // Its inputs besides h and l, from the last LM head: confidence statistics (then this step's
+  // answers become the rows' previous ones) and the one-hot answer.
+  void compute_verifier_inputs(int rows);
   // Sets rows first..first+count-1 to "no previous answer" (a verifier's confidence input).
   void forget_previous_tokens(int first, int count);
   void apply_prior_and_noise(int rows, float* u_then_h, std::uint64_t seed, int transition);
@@ -150,6 +153,7 @@ class RecursiveModel {
     Weight in_h = nullptr;  // (width, I), I = D or (P+L) D
     Weight in_l = nullptr;
     Weight in_confidence = nullptr;  // (width, 6) over backend/confidence_math.h's statistics
+    Weight in_answer = nullptr;      // (width, L V) over the one-hot answer
     const float* in_bias = nullptr;
     Weight out = nullptr;   // (1, hidden); null for a linear verifier
     const float* out_bias = nullptr;
@@ -162,6 +166,7 @@ class RecursiveModel {
   // tokens after its previous supervision step (rows * (P+L); kNoPreviousToken before the first).
   backend::DeviceArray<float> confidence_;
   backend::DeviceArray<std::int32_t> previous_tokens_;
+  backend::DeviceArray<float> answer_one_hot_;  // (rows, L V), for a verifier reading "answer"
   const float* rope_cos_ = nullptr;  // (P+L, head_dim / 2)
   const float* rope_sin_ = nullptr;
 

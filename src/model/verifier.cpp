@@ -68,14 +68,17 @@ VerifierConfig VerifierConfig::from_json(const json& json_config) {
 
   const json& states = json_config.at("states");
   if (!states.is_array() || states.empty()) {
-    fail("'states' must be a non-empty array of \"h\", \"l\", \"confidence\"" + got(states));
+    fail("'states' must be a non-empty array of \"h\", \"l\", \"confidence\", \"answer\"" + got(states));
   }
-  config.reads_h = config.reads_l = config.reads_confidence = false;
+  config.reads_h = config.reads_l = config.reads_confidence = config.reads_answer = false;
   for (const json& state : states) {
     bool* reads = state == "h" ? &config.reads_h
                   : state == "l" ? &config.reads_l
-                  : state == "confidence" ? &config.reads_confidence : nullptr;
-    if (reads == nullptr) fail("'states' items must be \"h\", \"l\" or \"confidence\", got " + state.dump());
+                  : state == "confidence" ? &config.reads_confidence
+                  : state == "answer" ? &config.reads_answer : nullptr;
+    if (reads == nullptr) {
+      fail("'states' items must be \"h\", \"l\", \"confidence\" or \"answer\", got " + state.dump());
+    }
     if (*reads) fail("'states' names " + state.dump() + " twice");
     *reads = true;
   }
@@ -88,12 +91,20 @@ VerifierConfig VerifierConfig::from_json(const json& json_config) {
 
   const json& model = json_config.at("model");
   if (!model.is_object()) fail("'model' must be an object" + got(model));
-  require_keys(model, "model.", {"hidden_size", "positions"}, {"task", "file", "fnv1a64"});
+  require_keys(model, "model.", {"hidden_size", "positions"},
+               {"task", "file", "fnv1a64", "seq_len", "vocab_size"});
   config.model_hidden_size = read_int(model, "hidden_size", "model.hidden_size", false);
   config.model_positions = read_int(model, "positions", "model.positions", false);
   if (model.contains("task")) {
     if (!model.at("task").is_string()) fail("'model.task' must be a string" + got(model.at("task")));
     config.model_task = model.at("task").get<std::string>();
+  }
+  if (model.contains("seq_len")) config.model_seq_len = read_int(model, "seq_len", "model.seq_len", false);
+  if (model.contains("vocab_size")) {
+    config.model_vocab_size = read_int(model, "vocab_size", "model.vocab_size", false);
+  }
+  if (config.reads_answer && (config.model_seq_len == 0 || config.model_vocab_size == 0)) {
+    fail("reading \"answer\" needs 'model.seq_len' and 'model.vocab_size'");
   }
   config.model_record = model;
   if (json_config.contains("objective")) {
@@ -112,10 +123,13 @@ json VerifierConfig::to_json() const {
   if (reads_h) states.push_back("h");
   if (reads_l) states.push_back("l");
   if (reads_confidence) states.push_back("confidence");
+  if (reads_answer) states.push_back("answer");
   json model = model_record;
   model["hidden_size"] = model_hidden_size;
   model["positions"] = model_positions;
   if (!model_task.empty()) model["task"] = model_task;
+  if (model_seq_len > 0) model["seq_len"] = model_seq_len;
+  if (model_vocab_size > 0) model["vocab_size"] = model_vocab_size;
   json result = {{"format_version", format_version}, {"states", states},
                  {"positions", all_positions ? "all" : "first"}, {"hidden", hidden},
                  {"model", model}, {"training", training}};
@@ -137,6 +151,7 @@ std::vector<TensorSpec> verifier_tensors(const VerifierConfig& config) {
   if (config.reads_confidence) {
     specs.push_back({"verifier.in_confidence", {width, kConfidenceInputs}});
   }
+  if (config.reads_answer) specs.push_back({"verifier.in_answer", {width, config.answer_size()}});
   specs.push_back({"verifier.in_bias", {width}});
   if (config.hidden > 0) {
     specs.push_back({"verifier.out", {1, config.hidden}});
@@ -208,6 +223,11 @@ void check_verifier_fits(const Verifier& verifier, const Model& model) {
   const VerifierConfig& v = verifier.config;
   const ModelConfig& m = model.config;
   const bool task_differs = !v.model_task.empty() && v.model_task != m.task;
+  if (v.reads_answer && (v.model_seq_len != m.seq_len || v.model_vocab_size != m.vocab_size)) {
+    throw Error(verifier.source + ": the verifier reads answers of " + std::to_string(v.model_seq_len) +
+                " cells of " + std::to_string(v.model_vocab_size) + " tokens, but " + model.source +
+                " answers " + std::to_string(m.seq_len) + " cells of " + std::to_string(m.vocab_size));
+  }
   if (v.model_hidden_size == m.hidden_size && v.model_positions == m.positions() && !task_differs) {
     return;
   }
@@ -237,7 +257,9 @@ double verifier_flops(const VerifierConfig& config) {
   const double width = config.first_layer_width();
   const double first = 2.0 * static_cast<double>(config.input_size()) * width;
   const double confidence = config.reads_confidence ? 2.0 * kConfidenceInputs * width : 0.0;
-  return config.latent_states() * first + confidence + (config.hidden > 0 ? 2.0 * config.hidden : 0.0);
+  const double answer = config.reads_answer ? 2.0 * static_cast<double>(config.answer_size()) * width : 0.0;
+  return config.latent_states() * first + confidence + answer +
+         (config.hidden > 0 ? 2.0 * config.hidden : 0.0);
 }
 
 FlopCounts with_verifier(FlopCounts counts, const ModelConfig& model, const VerifierConfig& config) {
@@ -254,6 +276,8 @@ Verifier random_verifier(const ModelConfig& model, const VerifierConfig& shape, 
   verifier.config.model_hidden_size = model.hidden_size;
   verifier.config.model_positions = model.positions();
   verifier.config.model_task = model.task;
+  verifier.config.model_seq_len = model.seq_len;
+  verifier.config.model_vocab_size = model.vocab_size;
   verifier.source = "random verifier";
   NormalSource normal(seed);
   for (const TensorSpec& spec : verifier_tensors(verifier.config)) {

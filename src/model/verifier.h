@@ -9,7 +9,9 @@
 //   z     = sum over the inputs s it reads of W_s x_s + b        x_s: h or l, position 0 (D) or
 //                                                                the whole state (P+L times D);
 //                                                                or "confidence", the 6 statistics
-//                                                                of backend/confidence_math.h
+//                                                                of backend/confidence_math.h; or
+//                                                                "answer", the answer tokens one-hot
+//                                                                (L times V)
 //   score = W_out silu(z) + b_out      (hidden > 0)    or    z   (hidden = 0: a linear score)
 //   value = sigmoid(score)
 #include <map>
@@ -32,18 +34,25 @@ struct VerifierConfig {
   bool reads_h = true;           // states: "h"
   bool reads_l = false;          // states: "l"
   bool reads_confidence = false; // states: "confidence" (backend/confidence_math.h)
+  bool reads_answer = false;     // states: "answer" (one-hot answer tokens, L x V)
   bool all_positions = false;    // positions: "all" (the whole state) or "first" (position 0)
   int hidden = 0;                // width of the hidden layer; 0: a linear score
   // What the input must fit: the model's hidden_size and P + L, and its task when given.
   int model_hidden_size = 0;
   int model_positions = 0;
   std::string model_task;        // "" when not recorded
+  int model_seq_len = 0;         // L and V, recorded (and required) when it reads "answer"
+  int model_vocab_size = 0;
   nlohmann::json model_record = nlohmann::json::object();  // the whole "model" object as read
   std::string objective;         // how it was trained ("contrastive", "regression"; free text)
   nlohmann::json training = nlohmann::json::object();  // its training record (free form)
 
   // Features per state h or l: hidden_size (first) or positions x hidden_size (all).
   std::int64_t input_size() const;
+  // Features of "answer": one-hot answer tokens, L x V.
+  std::int64_t answer_size() const {
+    return static_cast<std::int64_t>(model_seq_len) * model_vocab_size;
+  }
   // The h and l states it reads (0, 1 or 2).
   int latent_states() const { return (reads_h ? 1 : 0) + (reads_l ? 1 : 0); }
   int first_layer_width() const { return hidden > 0 ? hidden : 1; }
@@ -62,7 +71,7 @@ struct Verifier {
 };
 
 // Every tensor the config requires, in a stable order (verifier.in_h, verifier.in_l,
-// verifier.in_confidence, verifier.in_bias, verifier.out, verifier.out_bias).
+// verifier.in_confidence, verifier.in_answer, verifier.in_bias, verifier.out, verifier.out_bias).
 std::vector<TensorSpec> verifier_tensors(const VerifierConfig& config);
 
 // Loads and checks `path`: container, "gram_verifier" metadata, the exact tensor set, shapes and

@@ -83,6 +83,10 @@ class DelegatingBackend : public backend::Backend {
                   float* features) override {
     cpu_->confidence(rows, positions, prefix, vocab, logits, tokens, previous, features);
   }
+  void one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+               float* out) override {
+    cpu_->one_hot(rows, positions, prefix, vocab, tokens, out);
+  }
 
  private:
   std::unique_ptr<backend::Backend> cpu_;

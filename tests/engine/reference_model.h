@@ -111,10 +111,11 @@ class ReferenceModel {
     return out;
   }
 
-  // The verifier's score logit on a state (model/verifier.h); `confidence` as above when it
-  // reads that input.
+  // The verifier's score logit on a state (model/verifier.h); `confidence` as above and the
+  // step's `answer` (L tokens) when it reads those inputs.
   double verifier_logit(const model::Verifier& verifier, const State& s,
-                        const std::vector<double>& confidence = {}) const {
+                        const std::vector<double>& confidence = {},
+                        const std::vector<int>& answer = {}) const {
     const model::VerifierConfig& v = verifier.config;
     const std::size_t in = static_cast<std::size_t>(v.input_size());
     const int width = v.first_layer_width();
@@ -130,6 +131,13 @@ class ReferenceModel {
       if (v.reads_confidence) {
         const auto& w = verifier.tensor("verifier.in_confidence").values;
         for (std::size_t i = 0; i < confidence.size(); ++i) sum += w[j * confidence.size() + i] * confidence[i];
+      }
+      if (v.reads_answer) {  // one-hot, cell-major: the weight of each cell's token
+        const auto& w = verifier.tensor("verifier.in_answer").values;
+        const std::size_t row = answer.size() * c_.vocab_size;
+        for (std::size_t cell = 0; cell < answer.size(); ++cell) {
+          sum += w[j * row + cell * c_.vocab_size + answer[cell]];
+        }
       }
       z[j] = sum;
     }

@@ -275,15 +275,15 @@ std::vector<int> argmax_cells(const std::vector<float>& logits, int vocab) {
   return answer;
 }
 
-// A verifier reading "confidence" scores each row on its own answers: the reference's statistics
-// of this step's logits and answer against the row's previous answer, which travels with
-// move_row and is forgotten by start_row.
-TEST(Verifier, ConfidenceReadsTheRowsLastTwoAnswers) {
+// A verifier reading "confidence" and "answer" scores each row on its own answers: the
+// reference's statistics of this step's logits and answer against the row's previous answer,
+// which travels with move_row and is forgotten by start_row, and the answer one-hot.
+TEST(Verifier, ConfidenceAndAnswerReadTheRowsLastTwoAnswers) {
   model::ModelConfig config = config_of(model::Mixer::kMlpT, true, false);
   const model::Model m = model::random_model(config, 3);
   testing::ReferenceModel reference(m);
   model::VerifierConfig shape = verifier_shape(true, false, false, 4);
-  shape.reads_confidence = true;
+  shape.reads_confidence = shape.reads_answer = true;
   const model::Verifier verifier = model::random_verifier(config, shape, 5);
   auto backend = backend::make_cpu_backend(1);
   engine::RecursiveModel engine_model(m, *backend, 2);
@@ -301,7 +301,8 @@ TEST(Verifier, ConfidenceReadsTheRowsLastTwoAnswers) {
       previous = answer;
       answer = argmax_cells(heads.logits, config.vocab_size);
       logit = reference.verifier_logit(
-          verifier, state, reference.confidence(heads.logits, config.vocab_size, answer, previous));
+          verifier, state, reference.confidence(heads.logits, config.vocab_size, answer, previous),
+          answer);
     }
     return 1.0 / (1.0 + std::exp(-logit));
   };
@@ -354,6 +355,11 @@ TEST(Verifier, FlopsReplaceTheValueHead) {
   model::VerifierConfig confident = shape;
   confident.reads_confidence = true;  // and six statistics into 8
   EXPECT_DOUBLE_EQ(model::verifier_flops(confident), model::verifier_flops(shape) + 2.0 * 6 * 8);
+  confident.reads_answer = true;      // and L V = 16 x 12 one-hot inputs into 8
+  confident.model_seq_len = 16;
+  confident.model_vocab_size = 12;
+  EXPECT_DOUBLE_EQ(model::verifier_flops(confident),
+                   model::verifier_flops(shape) + 2.0 * 6 * 8 + 2.0 * 16 * 12 * 8);
   const model::FlopCounts with = model::with_verifier(plain, config, shape);
   EXPECT_DOUBLE_EQ(with.per_step - plain.per_step, model::verifier_flops(shape) - 2.0 * 16);
   EXPECT_DOUBLE_EQ(with.per_application, plain.per_application);

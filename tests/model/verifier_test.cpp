@@ -83,6 +83,13 @@ TEST(VerifierFile, RoundTripKeepsConfigAndValues) {
   EXPECT_EQ(reloaded.config.to_json()["states"], json::array({"confidence"}));
   EXPECT_EQ(reloaded.tensor("verifier.in_confidence").shape, (std::vector<std::int64_t>{4, 6}));
   EXPECT_FALSE(reloaded.tensors.contains("verifier.in_h"));
+  // The answer one-hot: L V inputs, L and V recorded in the model object.
+  confident.reads_answer = true;
+  save_verifier(dir.file("a.safetensors"), random_verifier(model, confident, 5));
+  const Verifier answered = load_verifier(dir.file("a.safetensors"));
+  EXPECT_EQ(answered.config.to_json()["model"]["seq_len"], model.seq_len);
+  EXPECT_EQ(answered.tensor("verifier.in_answer").shape,
+            (std::vector<std::int64_t>{4, std::int64_t{model.seq_len} * model.vocab_size}));
 }
 
 TEST(VerifierFile, MissingMetadataIsNotAVerifier) {
@@ -106,7 +113,12 @@ TEST(VerifierFile, ConfigErrorsNameTheField) {
   EXPECT_EQ(error_of(edit_config([](json& c) { c.erase("positions"); })),
             "V: verifier config: missing key 'positions'");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["states"] = json::array({"h", "x"}); })),
-            "V: verifier config: 'states' items must be \"h\", \"l\" or \"confidence\", got \"x\"");
+            "V: verifier config: 'states' items must be \"h\", \"l\", \"confidence\" or \"answer\", got \"x\"");
+  EXPECT_EQ(error_of(edit_config([](json& c) {
+              c["states"] = json::array({"h", "answer"});
+              c["model"].erase("vocab_size");
+            })),
+            "V: verifier config: reading \"answer\" needs 'model.seq_len' and 'model.vocab_size'");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["states"] = json::array({"confidence", "confidence"}); })),
             "V: verifier config: 'states' names \"confidence\" twice");
   EXPECT_EQ(error_of(edit_config([](json& c) { c["positions"] = "middle"; })),

@@ -25,6 +25,7 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
                          progress: Optional[Callable[[int, int], None]] = None) -> Dict:
     """Arrays are (puzzles, ..., width, ...): states[name] (P, R, W, S, D) for the R steps of
     `record_steps` (1-based), for "confidence" (P, R, W, 6) (verifier.confidence_features),
+    for "answer" (P, R, W, L) tokens,
     correct (P, steps, W), answers (P, W, L) after the last step,
     value (P, W) the model's value head after the last step (zeros without one)."""
     model.eval()
@@ -34,8 +35,9 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
     rows = P * width
     x_all = tokens.repeat_interleave(width, dim=0)
     y_all = targets.repeat_interleave(width, dim=0)
-    kept = {name: torch.empty((rows, len(record_steps)) + ((CONFIDENCE_FEATURES,)
-                                                          if name == "confidence" else (S, D)))
+    shapes = {"confidence": (CONFIDENCE_FEATURES,), "answer": (L,)}
+    kept = {name: torch.empty((rows, len(record_steps)) + shapes.get(name, (S, D)),
+                              dtype=torch.long if name == "answer" else torch.float32)
             for name in states}
     correct = torch.zeros((rows, steps), dtype=torch.bool)
     answers = torch.zeros((rows, L), dtype=torch.long)
@@ -51,7 +53,7 @@ def sampled_trajectories(model: GramModel, tokens: torch.Tensor, targets: torch.
             answer, previous = logits.argmax(-1), answer
             correct[start:start + len(x), step] = valid(x, answer, y)
             if step + 1 in record:
-                inputs = {"h": h, "l": l}
+                inputs = {"h": h, "l": l, "answer": answer}
                 if "confidence" in states:
                     inputs["confidence"] = confidence_features(logits, answer, previous)
                 for name in states:

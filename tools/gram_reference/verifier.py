@@ -31,7 +31,7 @@ from torch import nn
 from .safetensors import SafetensorsError, read_safetensors, write_safetensors
 
 FORMAT_NAME = "gram-engine-verifier"
-INPUTS = ("h", "l", "confidence")
+INPUTS = ("h", "l", "confidence", "answer")
 CONFIDENCE_FEATURES = 6
 
 
@@ -53,16 +53,20 @@ def confidence_features(logits: torch.Tensor, answer: torch.Tensor,
 
 class VerifierNet(nn.Module):
     def __init__(self, hidden_size: int, positions: int, states: Sequence[str] = ("h",),
-                 all_positions: bool = True, hidden: int = 32):
+                 all_positions: bool = True, hidden: int = 32, seq_len: int = 0,
+                 vocab_size: int = 0):
         super().__init__()
         if not states or set(states) - set(INPUTS) or len(set(states)) != len(states):
-            raise ValueError(f"states {list(states)} must name h, l and/or confidence once each")
+            raise ValueError(f"states {list(states)} must name each of {INPUTS} at most once")
+        if "answer" in states and not (seq_len > 0 and vocab_size > 0):
+            raise ValueError("reading the answer needs the model's seq_len and vocab_size")
         self.hidden_size, self.positions = hidden_size, positions
+        self.seq_len, self.vocab_size = seq_len, vocab_size
         self.states, self.all_positions, self.hidden = tuple(states), all_positions, hidden
         width = hidden if hidden > 0 else 1
         latent = hidden_size * (positions if all_positions else 1)
-        sizes = {state: CONFIDENCE_FEATURES if state == "confidence" else latent
-                 for state in states}
+        sizes = {state: {"confidence": CONFIDENCE_FEATURES,
+                         "answer": seq_len * vocab_size}.get(state, latent) for state in states}
         self.inputs = nn.ParameterDict({
             state: nn.Parameter(torch.randn(width, n) / np.sqrt(n)) for state, n in sizes.items()})
         self.in_bias = nn.Parameter(torch.zeros(width))
@@ -88,8 +92,10 @@ class VerifierNet(nn.Module):
         self.confidence_scale.copy_(flat.std(0).clamp(min=1e-6).float())
 
     def forward(self, h: Optional[torch.Tensor], l: Optional[torch.Tensor] = None,
-                confidence: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Score logits (...,) of states h, l (..., S, D) and confidence statistics (..., 6)."""
+                confidence: Optional[torch.Tensor] = None,
+                answer: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Score logits (...,) of states h, l (..., S, D), confidence statistics (..., 6) and
+        answer tokens (..., L), read one-hot (cell-major, L V inputs)."""
         z = self.in_bias
         for state, value in (("h", h), ("l", l)):
             if state in self.states:
@@ -97,6 +103,9 @@ class VerifierNet(nn.Module):
         if "confidence" in self.states:
             standard = (confidence - self.confidence_shift) / self.confidence_scale
             z = z + F.linear(standard, self.inputs["confidence"])
+        if "answer" in self.states:
+            one_hot = F.one_hot(answer.long(), self.vocab_size).to(z.dtype)
+            z = z + F.linear(one_hot.reshape(*answer.shape[:-1], -1), self.inputs["answer"])
         if self.hidden == 0:
             return z[..., 0]
         return F.linear(F.silu(z), self.out, self.out_bias)[..., 0]
@@ -146,7 +155,8 @@ def load_verifier(path: str) -> Tuple[VerifierNet, Dict]:
     config = json.loads(metadata["gram_verifier"])
     model = config["model"]
     net = VerifierNet(model["hidden_size"], model["positions"], config["states"],
-                      config["positions"] == "all", config["hidden"])
+                      config["positions"] == "all", config["hidden"], model.get("seq_len", 0),
+                      model.get("vocab_size", 0))
     expected = net.tensors()
     if set(tensors) != set(expected):
         raise SafetensorsError(f"{path}: tensors {sorted(tensors)}, expected {sorted(expected)}")

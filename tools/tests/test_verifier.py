@@ -105,8 +105,8 @@ class TrainedVerifierTest(unittest.TestCase):
     def test_engine_scores_its_trajectories_as_the_reference_does(self):
         self.check_engine_against_reference("h,l")
 
-    def test_a_confidence_verifier_scores_as_the_reference_does(self):
-        self.check_engine_against_reference("h,confidence")
+    def test_confidence_and_answer_verifiers_score_as_the_reference_does(self):
+        self.check_engine_against_reference("h,confidence,answer")
 
     def check_engine_against_reference(self, states):
         gram = helpers.gram_binary()
@@ -154,7 +154,7 @@ class TrainedVerifierTest(unittest.TestCase):
                         logits = model.heads(h)[0]
                         answer, previous = logits.argmax(-1), answer
                     confidence = confidence_features(logits, answer, previous)
-                    reference_values += torch.sigmoid(net(h, l, confidence)).tolist()
+                    reference_values += torch.sigmoid(net(h, l, confidence, answer)).tolist()
                     engine_values += [t["value"] for t in puzzle["trajectories"]]
             self.assertGreater(np.std(reference_values), 0.01, "values that never vary test nothing")
             np.testing.assert_allclose(engine_values, reference_values, atol=2e-4)

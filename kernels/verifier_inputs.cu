@@ -1,4 +1,4 @@
-#include "confidence.h"
+#include "verifier_inputs.h"
 
 #include <cstddef>
 
@@ -24,6 +24,18 @@ __global__ void confidence_kernel(int rows, int positions, int prefix, int vocab
                                features + static_cast<std::size_t>(row) * backend::kConfidenceFeatures);
 }
 
+// One thread per output element.
+__global__ void one_hot_kernel(std::size_t count, int positions, int prefix, int vocab,
+                               const std::int32_t* tokens, float* out) {
+  const std::size_t i = static_cast<std::size_t>(blockIdx.x) * kThreadsPerBlock + threadIdx.x;
+  if (i >= count) return;
+  const std::size_t per_row = static_cast<std::size_t>(positions - prefix) * vocab;
+  const std::size_t row = i / per_row;
+  const std::size_t cell = (i % per_row) / vocab;
+  const int token = static_cast<int>(i % vocab);
+  out[i] = tokens[row * positions + prefix + cell] == token ? 1.0f : 0.0f;
+}
+
 }  // namespace
 
 void launch_confidence(int rows, int positions, int prefix, int vocab, const float* logits,
@@ -35,6 +47,18 @@ void launch_confidence(int rows, int positions, int prefix, int vocab, const flo
   const unsigned blocks = static_cast<unsigned>((rows + kThreadsPerBlock - 1) / kThreadsPerBlock);
   confidence_kernel<<<blocks, kThreadsPerBlock, 0, stream>>>(rows, positions, prefix, vocab,
                                                              logits, tokens, previous, features);
+  CUDA_CHECK_LAUNCH();
+}
+
+void launch_one_hot(int rows, int positions, int prefix, int vocab, const std::int32_t* tokens,
+                    float* out, cudaStream_t stream) {
+  GRAM_ASSERT(rows >= 0 && positions > prefix && prefix >= 0 && vocab > 0, "one_hot shapes");
+  if (rows == 0) return;
+  GRAM_ASSERT(tokens && out, "one_hot: null operand");
+  const std::size_t count = static_cast<std::size_t>(rows) * (positions - prefix) * vocab;
+  const unsigned blocks = static_cast<unsigned>((count + kThreadsPerBlock - 1) / kThreadsPerBlock);
+  one_hot_kernel<<<blocks, kThreadsPerBlock, 0, stream>>>(count, positions, prefix, vocab, tokens,
+                                                          out);
   CUDA_CHECK_LAUNCH();
 }
 
