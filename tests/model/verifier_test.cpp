@@ -172,6 +172,14 @@ TEST(VerifierFile, ShapeThatDoesNotFitTheModelNamesBothFiles) {
   EXPECT_EQ(error_message([&] { check_verifier_fits(verifier, model); }),
             "v.safetensors: the verifier reads states of hidden_size 8 at 6 positions (nqueens:4), "
             "but m.safetensors has hidden_size 8 at 6 positions (sudoku:4)");
+  verifier.config.model_task = "sudoku:4";
+  verifier.config.reads_answer = true;
+  verifier.config.model_vocab_size = model.config.vocab_size + 1;
+  EXPECT_EQ(error_message([&] { check_verifier_fits(verifier, model); }),
+            "v.safetensors: the verifier reads answers of " + std::to_string(model.config.seq_len) +
+                " cells of " + std::to_string(model.config.vocab_size + 1) +
+                " tokens, but m.safetensors answers " + std::to_string(model.config.seq_len) +
+                " cells of " + std::to_string(model.config.vocab_size));
 }
 
 }  // namespace
