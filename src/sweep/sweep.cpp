@@ -120,89 +120,108 @@ struct StopReport {
   std::string run_under_way;  // dropped on a stop (its cells need all of it); runs again
 };
 
-// Runs the pending searches after every width run, each rank a block of whole puzzles; rank 0
-// compares each with the uniform cells on file, whichever process wrote them (search_cells.h),
-// and writes its records (`cells` is null on the other ranks).
-void run_searches(std::span<const SearchRun> searches, std::span<const int> pending,
-                  const std::map<int, int>& row_caps, std::span<const LoadedModel> models,
-                  engine::DistributedRun& ranks, backend::Backend& backend,
-                  const tasks::Task& task, std::span<const tasks::Puzzle> puzzles,
-                  const PuzzleTruth& truth, std::span<const engine::Aggregator> aggregators,
-                  std::uint64_t seed, const std::filesystem::path& directory,
-                  const std::string& plan_hash, JsonlWriter* cells, Progress& progress,
+// One search's outcomes, gathered on rank 0 (empty elsewhere), and its wall time.
+struct SearchOutcomes {
+  std::vector<engine::SearchOutcome> searched;
+  double wall = 0.0;
+};
+
+// Runs one search on every rank, each a block of whole puzzles; rank 0 writes its raw records to
+// runs/NAME.jsonl.
+SearchOutcomes execute_one_search(const SweepInputs& inputs, const SearchRun& search, int row_cap,
+                                  std::uint64_t seed, const SweepOutput& output,
+                                  engine::DistributedRun& ranks, backend::Backend& backend,
+                                  Progress& progress) {
+  const LoadedModel& loaded = inputs.models[search.model];
+  const int rows = engine::rows_per_searched_puzzle(search.settings);
+  engine::rank_log("search " + search.name + ": start");
+  std::optional<JsonlWriter> raw;
+  if (output.cells) {
+    raw.emplace((output.directory / "runs" / (search.name + ".jsonl")).string(), true);
+    raw->write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
+                {"search", engine::search_kind_name(search.settings.kind)},
+                {"settings", search_settings_json(search.settings)}, {"rows", rows},
+                {"depth", search.settings.depth}, {"seed", seed}});
+  }
+  engine::RunTotals totals;
+  SearchOutcomes result;
+  const auto start = std::chrono::steady_clock::now();
+  execute_search(
+      ranks, loaded.model, loaded.sampler, loaded.verifier_or_null(), backend, *inputs.task,
+      inputs.puzzles, search, row_cap,
+      [&](const engine::SearchOutcome&) {
+        progress.advance(static_cast<double>(rows) * search.settings.depth);
+        throw_if_stop_requested();
+      },
+      [&](engine::SearchOutcome&& outcome) {
+        // Without its timing, like every raw file: the same seed writes the same bytes,
+        // however often the sweep was stopped and resumed and on however many ranks.
+        nlohmann::json puzzle_record = engine::search_puzzle_record(
+            *inputs.task, inputs.puzzles[outcome.outcome.puzzle], outcome, inputs.aggregators,
+            loaded.flops, totals);
+        puzzle_record.erase("time_to_first_answer_s");
+        puzzle_record.erase("time_to_decision_s");
+        raw->write(puzzle_record);
+        result.searched.push_back(std::move(outcome));
+      });
+  result.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (raw) raw->close();
+  return result;
+}
+
+// Rank 0: a search's record, compared with its model's uniform cells at the same depth.
+nlohmann::json search_record(const SweepInputs& inputs, const SearchRun& search,
+                             const SearchOutcomes& ran, std::span<const nlohmann::json> uniform_cells) {
+  const LoadedModel& loaded = inputs.models[search.model];
+  std::vector<nlohmann::json> matching;
+  for (const nlohmann::json& cell : uniform_cells) {
+    if (cell.value("model", "") == loaded.source.name && !cell.value("halting", true) &&
+        cell.value("depth", 0) == search.settings.depth) {
+      matching.push_back(cell);
+    }
+  }
+  nlohmann::json record = {{"type", "search"},
+                           {"model", loaded.source.name},
+                           {"halting", false},
+                           {"search", engine::search_kind_name(search.settings.kind)},
+                           {"settings", search_settings_json(search.settings)},
+                           {"width", engine::rows_per_searched_puzzle(search.settings)},
+                           {"depth", search.settings.depth},
+                           {"source_run", search.name}};
+  const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
+  record.update(search_figures(ran.searched, inputs.truth, inputs.aggregators, search, costs,
+                               matching));
+  record["timing"] = {{"wall_s", ran.wall}, {"puzzles_per_s", inputs.puzzles.size() / ran.wall}};
+  return record;
+}
+
+// Runs the pending searches after every width run; rank 0 compares each with the uniform cells
+// on file, whichever process wrote them (search_cells.h), and writes its records.
+void run_searches(const SweepInputs& inputs, const SweepWork& work, std::span<const int> pending,
+                  const std::map<int, int>& row_caps, std::uint64_t seed, SweepOutput& output,
+                  engine::DistributedRun& ranks, backend::Backend& backend, Progress& progress,
                   StopReport& stop_report) {
   std::vector<nlohmann::json> uniform_cells;
-  if (cells) {
-    cells->sync();
-    for (SweepRecord& record : read_sweep_records(cells->path(), plan_hash)) {
+  if (output.cells) {
+    output.cells->sync();
+    for (SweepRecord& record : read_sweep_records(output.cells->path(), output.plan_hash)) {
       if (record.type == "cell") uniform_cells.push_back(std::move(record.json));
     }
   }
   int number = 0;
   for (int index : pending) {
-    const SearchRun& search = searches[index];
-    const LoadedModel& loaded = models[search.model];
-    const int rows = engine::rows_per_searched_puzzle(search.settings);
+    const SearchRun& search = work.searches[index];
     stop_report.run_under_way = search.name;
-    if (cells) cells->check_in_place();
+    if (output.cells) output.cells->check_in_place();
     progress.start_run("search " + std::to_string(++number) + "/" +
                        std::to_string(pending.size()) + " " + search.name);
-    engine::rank_log("search " + search.name + ": start");
-    std::optional<JsonlWriter> raw;
-    if (cells) {
-      raw.emplace((directory / "runs" / (search.name + ".jsonl")).string(), true);
-      raw->write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
-                  {"search", engine::search_kind_name(search.settings.kind)},
-                  {"settings", search_settings_json(search.settings)}, {"rows", rows},
-                  {"depth", search.settings.depth}, {"seed", seed}});
-    }
-    engine::RunTotals totals;
-    std::vector<engine::SearchOutcome> searched;
-    const auto start = std::chrono::steady_clock::now();
-    execute_search(
-        ranks, loaded.model, loaded.sampler, loaded.verifier_or_null(), backend, task, puzzles,
-        search, row_caps.at(index),
-        [&](const engine::SearchOutcome&) {
-          progress.advance(static_cast<double>(rows) * search.settings.depth);
-          throw_if_stop_requested();
-        },
-        [&](engine::SearchOutcome&& outcome) {
-          // Without its timing, like every raw file: the same seed writes the same bytes,
-          // however often the sweep was stopped and resumed and on however many ranks.
-          nlohmann::json puzzle_record = engine::search_puzzle_record(
-              task, puzzles[outcome.outcome.puzzle], outcome, aggregators, loaded.flops, totals);
-          puzzle_record.erase("time_to_first_answer_s");
-          puzzle_record.erase("time_to_decision_s");
-          raw->write(puzzle_record);
-          searched.push_back(std::move(outcome));
-        });
-    const double wall =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (!cells) continue;
-    raw->close();
-
-    std::vector<nlohmann::json> matching;
-    for (const nlohmann::json& cell : uniform_cells) {
-      if (cell.value("model", "") == loaded.source.name && !cell.value("halting", true) &&
-          cell.value("depth", 0) == search.settings.depth) {
-        matching.push_back(cell);
-      }
-    }
-    nlohmann::json record = {{"type", "search"},
-                             {"model", loaded.source.name},
-                             {"halting", false},
-                             {"search", engine::search_kind_name(search.settings.kind)},
-                             {"settings", search_settings_json(search.settings)},
-                             {"width", rows},
-                             {"depth", search.settings.depth},
-                             {"source_run", search.name}};
-    const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
-    record.update(search_figures(searched, truth, aggregators, search, costs, matching));
-    record["timing"] = {{"wall_s", wall}, {"puzzles_per_s", puzzles.size() / wall}};
-    cells->write(record);
-    cells->sync();
+    const SearchOutcomes ran = execute_one_search(inputs, search, row_caps.at(index), seed,
+                                                  output, ranks, backend, progress);
+    if (!output.cells) continue;
+    output.cells->write(search_record(inputs, search, ran, uniform_cells));
+    output.cells->sync();
     stop_report.run_under_way.clear();
-    progress.finish_run(wall);
+    progress.finish_run(ran.wall);
   }
 }
 
@@ -451,10 +470,8 @@ SweepSummary run_sweep_until_done_or_stopped(const config::SweepConfig& config, 
     progress.finish_run(ran.wall);
   }
   if (!pending.searches.empty()) {
-    run_searches(work.searches, pending.searches, caps.searches, inputs.models, ranks, *backend,
-                 *inputs.task, inputs.puzzles, inputs.truth, inputs.aggregators, config.seed,
-                 output.directory, output.plan_hash, output.cells ? &*output.cells : nullptr,
-                 progress, stop_report);
+    run_searches(inputs, work, pending.searches, caps.searches, config.seed, output, ranks,
+                 *backend, progress, stop_report);
     summary.runs_executed += static_cast<int>(pending.searches.size());
   }
   if (output.cells) output.cells->close();
