@@ -107,10 +107,8 @@ void build_collapse(const std::vector<json>& rows, Table& table) {
   }
 }
 
-}  // namespace
-
-void build_sampler_tables(const SweepResults& results, ReportTables& tables) {
-  Table table{"samplers", "Samplers: width for a model against its depth at equal FLOPs", {
+Table sampler_table() {
+  return Table{"samplers", "Samplers: width for a model against its depth at equal FLOPs", {
       {"model", "the model of `models` (base of the variants)"},
       {"variant", "the sweep model: base, or base+<sampler><setting>"},
       {"sampler", "none, noise or dropout"},
@@ -140,64 +138,75 @@ void build_sampler_tables(const SweepResults& results, ReportTables& tables) {
       {"only_best_of_n", "puzzles best-of-n solved and majority did not (same trajectories)"},
       {"only_majority", "puzzles majority solved and best-of-n did not"},
       {"best_of_n_p_value", "McNemar exact p, best-of-n vs majority"}}, {}};
-  std::vector<json> rows;
-  for (const ModelInfo& model : results.models) {
-    const bool has_variants =
-        std::any_of(results.models.begin(), results.models.end(), [&](const ModelInfo& other) {
-          return other.base == model.base && other.sampler_kind != "none";
-        });
-    if (!has_variants) continue;
-    const ModelInfo* plain = unperturbed(results, model.base);
-    for (const Cell& cell : results.cells) {
-      if (cell.model != model.name || !cell.serves("width")) continue;
-      json row = {{"model", model.base},
-                  {"variant", model.name},
-                  {"sampler", model.sampler_kind},
-                  {"setting", model.sampler_value},
-                  {"halting", cell.halting},
-                  {"budget", cell.budget},
-                  {"flops_per_puzzle", cell.flops_per_puzzle},
-                  {"width", cell.width},
-                  {"depth", cell.depth},
-                  {"pass_at_1", optional_json(cell.pass_at_1)},
-                  {"pass_at_k", optional_json(cell.pass_at_k)},
-                  {"majority_accuracy", accuracy_or_null(cell, "majority")},
-                  {"best_of_n_accuracy", accuracy_or_null(cell, "best_of_n")},
-                  {"oracle_accuracy", accuracy_or_null(cell, "oracle")},
-                  {"coverage", optional_json(cell.coverage)}};
-      const auto [entropy, entropy_width] = entropy_at(results, model.name, cell.halting, cell.depth);
-      row["entropy_bits"] = entropy;
-      row["entropy_width"] = entropy_width;
-      const Cell* depth =
-          plain ? find_cell(results, plain->name, cell.halting, cell.budget, "depth") : nullptr;
-      const std::string aggregator =
-          depth ? ranking_aggregator({&cell, depth}) : ranking_aggregator({&cell});
-      row["aggregator"] = aggregator;
-      row["width_accuracy"] = aggregator.empty() ? json(nullptr) : json(cell.accuracy(aggregator));
-      for (const char* key : {"depth_width", "depth_depth", "depth_accuracy", "only_width",
-                              "only_depth", "p_value", "p_holm"}) {
-        row[key] = nullptr;
-      }
-      if (depth && !aggregator.empty() && depth != &cell) {
-        const PairedTest test = paired_test(cell, aggregator, *depth, aggregator);
-        row["depth_width"] = depth->width;
-        row["depth_depth"] = depth->depth;
-        row["depth_accuracy"] = depth->accuracy(aggregator);
-        row["only_width"] = test.only_a;
-        row["only_depth"] = test.only_b;
-        row["p_value"] = test.p_value;
-      }
-      row["only_best_of_n"] = row["only_majority"] = row["best_of_n_p_value"] = nullptr;
-      if (cell.correct.count("best_of_n") && cell.correct.count("majority")) {
-        const PairedTest test = paired_test(cell, "best_of_n", cell, "majority");
-        row["only_best_of_n"] = test.only_a;
-        row["only_majority"] = test.only_b;
-        row["best_of_n_p_value"] = test.p_value;
-      }
-      rows.push_back(std::move(row));
-    }
+}
+
+Table collapse_table() {
+  return Table{"sampler_collapse", "Where each sampler's accuracy collapses", {
+      {"model", "the model of `models`"},
+      {"sampler", "noise or dropout"},
+      {"halting", "halting mode"},
+      {"budget", "the largest budget where the unperturbed model and this sampler both have a width cell"},
+      {"unperturbed_pass_at_1", "pass@1 of the unperturbed model's width cell there"},
+      {"settings_tested", "settings of this sampler at that budget"},
+      {"largest_setting", "the largest setting tested"},
+      {"collapse_setting", "the smallest setting whose pass@1 is below half the unperturbed one (empty: none)"},
+      {"collapse_pass_at_1", "its pass@1"}}, {}};
+}
+
+// One width cell of a sampler variant: its figures, against the unperturbed model's depth cell
+// at the same budget (`plain`, null when the sweep has none) and best-of-n against the vote.
+json sampler_row(const SweepResults& results, const ModelInfo& model, const ModelInfo* plain,
+                 const Cell& cell) {
+  json row = {{"model", model.base},
+              {"variant", model.name},
+              {"sampler", model.sampler_kind},
+              {"setting", model.sampler_value},
+              {"halting", cell.halting},
+              {"budget", cell.budget},
+              {"flops_per_puzzle", cell.flops_per_puzzle},
+              {"width", cell.width},
+              {"depth", cell.depth},
+              {"pass_at_1", optional_json(cell.pass_at_1)},
+              {"pass_at_k", optional_json(cell.pass_at_k)},
+              {"majority_accuracy", accuracy_or_null(cell, "majority")},
+              {"best_of_n_accuracy", accuracy_or_null(cell, "best_of_n")},
+              {"oracle_accuracy", accuracy_or_null(cell, "oracle")},
+              {"coverage", optional_json(cell.coverage)}};
+  const auto [entropy, entropy_width] = entropy_at(results, model.name, cell.halting, cell.depth);
+  row["entropy_bits"] = entropy;
+  row["entropy_width"] = entropy_width;
+  const Cell* depth =
+      plain ? find_cell(results, plain->name, cell.halting, cell.budget, "depth") : nullptr;
+  const std::string aggregator =
+      depth ? ranking_aggregator({&cell, depth}) : ranking_aggregator({&cell});
+  row["aggregator"] = aggregator;
+  row["width_accuracy"] = aggregator.empty() ? json(nullptr) : json(cell.accuracy(aggregator));
+  for (const char* key : {"depth_width", "depth_depth", "depth_accuracy", "only_width",
+                          "only_depth", "p_value", "p_holm"}) {
+    row[key] = nullptr;
   }
-  // Per model (context order), halting, budget, then none, noise, dropout by setting.
+  if (depth && !aggregator.empty() && depth != &cell) {
+    const PairedTest test = paired_test(cell, aggregator, *depth, aggregator);
+    row["depth_width"] = depth->width;
+    row["depth_depth"] = depth->depth;
+    row["depth_accuracy"] = depth->accuracy(aggregator);
+    row["only_width"] = test.only_a;
+    row["only_depth"] = test.only_b;
+    row["p_value"] = test.p_value;
+  }
+  row["only_best_of_n"] = row["only_majority"] = row["best_of_n_p_value"] = nullptr;
+  if (cell.correct.count("best_of_n") && cell.correct.count("majority")) {
+    const PairedTest test = paired_test(cell, "best_of_n", cell, "majority");
+    row["only_best_of_n"] = test.only_a;
+    row["only_majority"] = test.only_b;
+    row["best_of_n_p_value"] = test.p_value;
+  }
+  return row;
+}
+
+// Per model (context order), halting, budget, then none, noise, dropout by setting; p_holm over
+// the rows' width-against-depth tests.
+void sort_and_adjust(const SweepResults& results, std::vector<json>& rows) {
   auto rank = [&](const json& row) {
     const auto model = std::find_if(results.models.begin(), results.models.end(),
                                     [&](const ModelInfo& m) { return m.base == row["model"]; });
@@ -217,16 +226,27 @@ void build_sampler_tables(const SweepResults& results, ReportTables& tables) {
   for (json& row : rows) {
     if (!row["p_value"].is_null()) row["p_holm"] = adjusted[next++];
   }
-  Table collapse{"sampler_collapse", "Where each sampler's accuracy collapses", {
-      {"model", "the model of `models`"},
-      {"sampler", "noise or dropout"},
-      {"halting", "halting mode"},
-      {"budget", "the largest budget where the unperturbed model and this sampler both have a width cell"},
-      {"unperturbed_pass_at_1", "pass@1 of the unperturbed model's width cell there"},
-      {"settings_tested", "settings of this sampler at that budget"},
-      {"largest_setting", "the largest setting tested"},
-      {"collapse_setting", "the smallest setting whose pass@1 is below half the unperturbed one (empty: none)"},
-      {"collapse_pass_at_1", "its pass@1"}}, {}};
+}
+
+}  // namespace
+
+void build_sampler_tables(const SweepResults& results, ReportTables& tables) {
+  Table table = sampler_table();
+  std::vector<json> rows;
+  for (const ModelInfo& model : results.models) {
+    const bool has_variants =
+        std::any_of(results.models.begin(), results.models.end(), [&](const ModelInfo& other) {
+          return other.base == model.base && other.sampler_kind != "none";
+        });
+    if (!has_variants) continue;
+    const ModelInfo* plain = unperturbed(results, model.base);
+    for (const Cell& cell : results.cells) {
+      if (cell.model != model.name || !cell.serves("width")) continue;
+      rows.push_back(sampler_row(results, model, plain, cell));
+    }
+  }
+  sort_and_adjust(results, rows);
+  Table collapse = collapse_table();
   build_collapse(rows, collapse);
   for (json& row : rows) table.add(std::move(row));
   tables.samplers = std::move(table);
