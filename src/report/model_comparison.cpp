@@ -85,6 +85,110 @@ json paired_fields(const Choice& this_model, const Choice& reference) {
   return {{"only_this", test.only_a}, {"only_reference", test.only_b}, {"p_value", test.p_value}};
 }
 
+Table total_matched_table() {
+  return Table{"total_matched", "Models at matched total compute (training + inference)", {
+      {"halting", "halting on"},
+      {"reference_model", "the largest model"},
+      {"reference_budget", "its budget, in budget_unit"},
+      {"reference_flops_per_puzzle", "that budget in inference FLOPs per puzzle"},
+      {"reference_aggregator", "aggregator of its best cell"},
+      {"reference_accuracy", "accuracy of its best cell"},
+      {"reference_low", "Wilson 95% lower bound"},
+      {"reference_high", "Wilson 95% upper bound"},
+      {"model", "the smaller model"},
+      {"matched_flops_per_puzzle",
+       "inference FLOPs per puzzle giving it the same total compute (empty: no match)"},
+      {"inference_multiplier", "matched_flops_per_puzzle / reference_flops_per_puzzle"},
+      {"match", "matched; beyond sweep (the matched FLOPs exceed the sweep: a lower bound); or "
+                "no match (this model's training alone costs more than the reference's training "
+                "and inference)"},
+      {"budget", "the largest budget of this model within the matched FLOPs"},
+      {"nominal_flops_per_puzzle", "that budget in FLOPs per puzzle"},
+      {"strategies", "strategies of the best cell"},
+      {"width", "N of the best cell"},
+      {"depth", "S of the best cell"},
+      {"aggregator", "aggregator of the best cell"},
+      {"accuracy", "its accuracy"},
+      {"low", "Wilson 95% lower bound"},
+      {"high", "Wilson 95% upper bound"},
+      {"only_this", "puzzles only this model's best cell solved"},
+      {"only_reference", "puzzles only the reference's best cell solved"},
+      {"p_value", "exact two-sided McNemar p vs the reference"}}, {}};
+}
+
+// Why models cannot be compared at matched total compute (one model, or a model whose training
+// FLOPs are unknown), or "" when they can.
+std::string total_matching_skipped(const SweepResults& results) {
+  if (results.models.size() < 2) return "one model in the sweep: no cross-model comparison";
+  std::vector<std::string> missing;
+  for (const ModelInfo& model : results.models) {
+    if (!model.training_flops) missing.push_back(model.name);
+  }
+  if (missing.empty()) return "";
+  return "total-compute matching skipped: no training FLOPs are known for " + join(missing, ", ") +
+         " (neither a training record in the model file nor the sweep's training_flops; "
+         "inference-matched comparison only)";
+}
+
+// A smaller model against the largest at one of the largest's budgets: the inference FLOPs per
+// puzzle that give it the same training + inference compute, and its best cell within them.
+// Training FLOPs are as the trainer counted them (every application of the recursion, forward
+// and backward); inference is what the sweep counted, over the puzzle set. A model whose
+// training alone costs more than the reference's training and inference has no match; the
+// reason goes into `note`.
+json total_matched_row(const SweepResults& results, const ModelInfo& largest,
+                       const ModelInfo& model, bool halting, double reference_budget,
+                       const std::vector<const Cell*>& reference_cells,
+                       const std::map<double, std::vector<const Cell*>>& model_cells,
+                       std::string& note) {
+  const Choice reference = best_choice(reference_cells);
+  const double reference_flops = nominal_flops(results, largest.name, reference_budget);
+  const double matched = reference_flops + (*largest.training_flops - *model.training_flops) /
+                                               static_cast<double>(results.puzzles);
+  const bool matchable = matched > 0.0;
+  json row = {{"halting", halting},
+              {"reference_model", largest.name},
+              {"reference_budget", reference_budget},
+              {"reference_flops_per_puzzle", reference_flops},
+              {"model", model.name},
+              {"matched_flops_per_puzzle", matchable ? json(matched) : json(nullptr)},
+              {"inference_multiplier", matchable ? json(matched / reference_flops) : json(nullptr)}};
+  row.update(accuracy_fields(reference, "reference_"));
+  // The model's largest budget within the matched FLOPs (a small tolerance for rounding).
+  const std::vector<const Cell*>* chosen = nullptr;
+  double chosen_budget = 0.0, chosen_flops = 0.0, largest_flops = 0.0;
+  for (const auto& [budget, budget_cells] : model_cells) {
+    const double flops = nominal_flops(results, model.name, budget);
+    largest_flops = std::max(largest_flops, flops);
+    if (matchable && flops <= matched * (1.0 + 1e-9)) {
+      chosen = &budget_cells;
+      chosen_budget = budget;
+      chosen_flops = flops;
+    }
+  }
+  row["match"] = !matchable ? "no match"
+                 : matched <= largest_flops * (1.0 + kFlopMatchTolerance) ? "matched"
+                                                                         : "beyond sweep";
+  if (chosen != nullptr) {
+    const Choice choice = best_choice(*chosen);
+    row["budget"] = chosen_budget;
+    row["nominal_flops_per_puzzle"] = chosen_flops;
+    row["strategies"] = join(choice.cell->strategies, "+");
+    row["width"] = choice.cell->width;
+    row["depth"] = choice.cell->depth;
+    row.update(accuracy_fields(choice, ""));
+    row.update(paired_fields(choice, reference));
+  }
+  if (!matchable) {
+    const std::string line = model.name + "'s training alone (" +
+                             format_flops(*model.training_flops) + " FLOPs) exceeds " +
+                             largest.name + "'s training (" + format_flops(*largest.training_flops) +
+                             " FLOPs) plus its inference here, so no inference budget matches";
+    if (note.find(line) == std::string::npos) note += (note.empty() ? "" : "; ") + line;
+  }
+  return row;
+}
+
 }  // namespace
 
 void build_model_comparison(const SweepResults& results, ReportTables& tables) {
@@ -181,58 +285,14 @@ void build_model_comparison(const SweepResults& results, ReportTables& tables) {
 
 void build_total_matched(const SweepResults& results, ReportTables& tables) {
   Table& table = tables.total_matched;
-  table = {"total_matched", "Models at matched total compute (training + inference)", {
-      {"halting", "halting on"},
-      {"reference_model", "the largest model"},
-      {"reference_budget", "its budget, in budget_unit"},
-      {"reference_flops_per_puzzle", "that budget in inference FLOPs per puzzle"},
-      {"reference_aggregator", "aggregator of its best cell"},
-      {"reference_accuracy", "accuracy of its best cell"},
-      {"reference_low", "Wilson 95% lower bound"},
-      {"reference_high", "Wilson 95% upper bound"},
-      {"model", "the smaller model"},
-      {"matched_flops_per_puzzle",
-       "inference FLOPs per puzzle giving it the same total compute (empty: no match)"},
-      {"inference_multiplier", "matched_flops_per_puzzle / reference_flops_per_puzzle"},
-      {"match", "matched; beyond sweep (the matched FLOPs exceed the sweep: a lower bound); or "
-                "no match (this model's training alone costs more than the reference's training "
-                "and inference)"},
-      {"budget", "the largest budget of this model within the matched FLOPs"},
-      {"nominal_flops_per_puzzle", "that budget in FLOPs per puzzle"},
-      {"strategies", "strategies of the best cell"},
-      {"width", "N of the best cell"},
-      {"depth", "S of the best cell"},
-      {"aggregator", "aggregator of the best cell"},
-      {"accuracy", "its accuracy"},
-      {"low", "Wilson 95% lower bound"},
-      {"high", "Wilson 95% upper bound"},
-      {"only_this", "puzzles only this model's best cell solved"},
-      {"only_reference", "puzzles only the reference's best cell solved"},
-      {"p_value", "exact two-sided McNemar p vs the reference"}}, {}};
-  if (results.models.size() < 2) {
-    tables.total_matched_note = "one model in the sweep: no cross-model comparison";
-    return;
-  }
-  std::vector<std::string> missing;
-  for (const ModelInfo& model : results.models) {
-    if (!model.training_flops) missing.push_back(model.name);
-  }
-  if (!missing.empty()) {
-    tables.total_matched_note =
-        "total-compute matching skipped: no training FLOPs are known for " + join(missing, ", ") +
-        " (neither a training record in the model file nor the sweep's training_flops; "
-        "inference-matched comparison only)";
-    return;
-  }
+  table = total_matched_table();
+  tables.total_matched_note = total_matching_skipped(results);
+  if (!tables.total_matched_note.empty()) return;
   const ModelInfo* largest = &results.models.front();
   for (const ModelInfo& model : results.models) {
     if (model.parameters > largest->parameters) largest = &model;
   }
   const CellIndex index = index_cells(results);
-  const double puzzles = static_cast<double>(results.puzzles);
-  // Training FLOPs as the trainer counted them (every application of the recursion, forward
-  // and backward); inference is what the sweep counted, over the puzzle set.
-  const auto training_flops = [](const ModelInfo& model) { return *model.training_flops; };
   for (const bool halting : {false, true}) {
     const auto reference_cells = index.find({largest->name, halting});
     if (reference_cells == index.end()) continue;
@@ -241,59 +301,8 @@ void build_total_matched(const SweepResults& results, ReportTables& tables) {
       const auto model_cells = index.find({model.name, halting});
       if (model_cells == index.end()) continue;
       for (const auto& [reference_budget, cells] : reference_cells->second) {
-        const Choice reference = best_choice(cells);
-        const double reference_flops = nominal_flops(results, largest->name, reference_budget);
-        const double matched =
-            reference_flops + (training_flops(*largest) - training_flops(model)) / puzzles;
-        const bool matchable = matched > 0.0;
-        json row = {{"halting", halting},
-                    {"reference_model", largest->name},
-                    {"reference_budget", reference_budget},
-                    {"reference_flops_per_puzzle", reference_flops},
-                    {"model", model.name},
-                    {"matched_flops_per_puzzle", matchable ? json(matched) : json(nullptr)},
-                    {"inference_multiplier",
-                     matchable ? json(matched / reference_flops) : json(nullptr)}};
-        const json reference_accuracy = accuracy_fields(reference, "reference_");
-        row.update(reference_accuracy);
-        // The model's largest budget within the matched FLOPs (a small tolerance for rounding).
-        const std::vector<const Cell*>* chosen = nullptr;
-        double chosen_budget = 0.0, chosen_flops = 0.0, largest_flops = 0.0;
-        for (const auto& [budget, budget_cells] : model_cells->second) {
-          const double flops = nominal_flops(results, model.name, budget);
-          largest_flops = std::max(largest_flops, flops);
-          if (matchable && flops <= matched * (1.0 + 1e-9)) {
-            chosen = &budget_cells;
-            chosen_budget = budget;
-            chosen_flops = flops;
-          }
-        }
-        row["match"] = !matchable ? "no match"
-                       : matched <= largest_flops * (1.0 + kFlopMatchTolerance) ? "matched"
-                                                                               : "beyond sweep";
-        if (chosen != nullptr) {
-          const Choice choice = best_choice(*chosen);
-          row["budget"] = chosen_budget;
-          row["nominal_flops_per_puzzle"] = chosen_flops;
-          row["strategies"] = join(choice.cell->strategies, "+");
-          row["width"] = choice.cell->width;
-          row["depth"] = choice.cell->depth;
-          row.update(accuracy_fields(choice, ""));
-          row.update(paired_fields(choice, reference));
-        }
-        if (!matchable) {
-          // The smaller model's training alone costs more than the reference's training and
-          // inference together: no inference budget, however small, matches it.
-          const std::string line = model.name + "'s training alone (" +
-                                   format_flops(training_flops(model)) + " FLOPs) exceeds " +
-                                   largest->name + "'s training (" +
-                                   format_flops(training_flops(*largest)) +
-                                   " FLOPs) plus its inference here, so no inference budget matches";
-          if (tables.total_matched_note.find(line) == std::string::npos) {
-            tables.total_matched_note += (tables.total_matched_note.empty() ? "" : "; ") + line;
-          }
-        }
-        table.add(std::move(row));
+        table.add(total_matched_row(results, *largest, model, halting, reference_budget, cells,
+                                    model_cells->second, tables.total_matched_note));
       }
     }
   }
