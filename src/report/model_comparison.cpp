@@ -85,6 +85,84 @@ json paired_fields(const Choice& this_model, const Choice& reference) {
   return {{"only_this", test.only_a}, {"only_reference", test.only_b}, {"p_value", test.p_value}};
 }
 
+Table model_comparison_table() {
+  return Table{"model_comparison", "Models at matched inference FLOPs per puzzle", {
+      {"halting", "halting on"},
+      {"matched_flops_per_puzzle", "the FLOP budget per puzzle the models are matched at"},
+      {"model", "model name"},
+      {"parameters", "parameter count"},
+      {"budget", "this model's budget, in budget_unit"},
+      {"nominal_flops_per_puzzle", "this budget in FLOPs per puzzle"},
+      {"strategies", "strategies of the best cell"},
+      {"width", "N of the best cell"},
+      {"depth", "S of the best cell"},
+      {"aggregator", "aggregator of the best cell"},
+      {"accuracy", "its accuracy"},
+      {"low", "Wilson 95% lower bound"},
+      {"high", "Wilson 95% upper bound"},
+      {"flops_per_puzzle", "FLOPs the best cell actually spent per puzzle"},
+      {"reference_model", "the largest model at this budget"},
+      {"only_this", "puzzles only this model's best cell solved"},
+      {"only_reference", "puzzles only the reference model's best cell solved"},
+      {"p_value", "exact two-sided McNemar p vs the reference"}}, {}};
+}
+
+// A (model, budget) of the sweep at its nominal FLOPs per puzzle.
+struct BudgetEntry {
+  double nominal;
+  std::string model;
+  double budget;
+};
+
+// Every (model, budget) of one halting mode, by nominal FLOPs per puzzle.
+std::vector<BudgetEntry> budget_entries(const SweepResults& results, const CellIndex& index,
+                                        bool halting) {
+  std::vector<BudgetEntry> entries;
+  for (const auto& [key, budgets] : index) {
+    if (key.second != halting) continue;
+    for (const auto& [budget, cells] : budgets) {
+      entries.push_back({nominal_flops(results, key.first, budget), key.first, budget});
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const BudgetEntry& a, const BudgetEntry& b) {
+    return std::tie(a.nominal, a.model) < std::tie(b.nominal, b.model);
+  });
+  return entries;
+}
+
+// The rows of one band of matched FLOPs (`members`, one per model, at least two): each model's
+// best cell against the largest model's.
+void add_band_rows(const SweepResults& results, const CellIndex& index, bool halting,
+                   double matched, std::vector<const BudgetEntry*> members, Table& table) {
+  // Smallest first; equal sizes keep the context's model order.
+  const auto rank = [&](const BudgetEntry* entry) {
+    std::size_t position = 0;
+    while (results.models[position].name != entry->model) ++position;
+    return std::make_pair(results.model(entry->model).parameters, position);
+  };
+  std::sort(members.begin(), members.end(),
+            [&](const BudgetEntry* a, const BudgetEntry* b) { return rank(a) < rank(b); });
+  const BudgetEntry* largest = members.back();
+  const Choice reference = best_choice(index.at({largest->model, halting}).at(largest->budget));
+  for (const BudgetEntry* member : members) {
+    const Choice choice = best_choice(index.at({member->model, halting}).at(member->budget));
+    json row = {{"halting", halting},
+                {"matched_flops_per_puzzle", matched},
+                {"model", member->model},
+                {"parameters", results.model(member->model).parameters},
+                {"budget", member->budget},
+                {"nominal_flops_per_puzzle", member->nominal},
+                {"strategies", join(choice.cell->strategies, "+")},
+                {"width", choice.cell->width},
+                {"depth", choice.cell->depth},
+                {"flops_per_puzzle", choice.cell->flops_per_puzzle},
+                {"reference_model", largest->model}};
+    row.update(accuracy_fields(choice, ""));
+    row.update(paired_fields(choice, reference));
+    table.add(std::move(row));
+  }
+}
+
 Table total_matched_table() {
   return Table{"total_matched", "Models at matched total compute (training + inference)", {
       {"halting", "halting on"},
@@ -193,49 +271,18 @@ json total_matched_row(const SweepResults& results, const ModelInfo& largest,
 
 void build_model_comparison(const SweepResults& results, ReportTables& tables) {
   Table& table = tables.model_comparison;
-  table = {"model_comparison", "Models at matched inference FLOPs per puzzle", {
-      {"halting", "halting on"},
-      {"matched_flops_per_puzzle", "the FLOP budget per puzzle the models are matched at"},
-      {"model", "model name"},
-      {"parameters", "parameter count"},
-      {"budget", "this model's budget, in budget_unit"},
-      {"nominal_flops_per_puzzle", "this budget in FLOPs per puzzle"},
-      {"strategies", "strategies of the best cell"},
-      {"width", "N of the best cell"},
-      {"depth", "S of the best cell"},
-      {"aggregator", "aggregator of the best cell"},
-      {"accuracy", "its accuracy"},
-      {"low", "Wilson 95% lower bound"},
-      {"high", "Wilson 95% upper bound"},
-      {"flops_per_puzzle", "FLOPs the best cell actually spent per puzzle"},
-      {"reference_model", "the largest model at this budget"},
-      {"only_this", "puzzles only this model's best cell solved"},
-      {"only_reference", "puzzles only the reference model's best cell solved"},
-      {"p_value", "exact two-sided McNemar p vs the reference"}}, {}};
+  table = model_comparison_table();
   if (results.models.size() < 2) {
     tables.model_comparison_note = "one model in the sweep: no cross-model comparison";
     return;
   }
   const CellIndex index = index_cells(results);
   for (const bool halting : {false, true}) {
-    struct Entry {
-      double nominal;
-      std::string model;
-      double budget;
-    };
-    std::vector<Entry> entries;
-    for (const auto& [key, budgets] : index) {
-      if (key.second != halting) continue;
-      for (const auto& [budget, cells] : budgets) {
-        entries.push_back({nominal_flops(results, key.first, budget), key.first, budget});
-      }
-    }
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-      return std::tie(a.nominal, a.model) < std::tie(b.nominal, b.model);
-    });
+    const std::vector<BudgetEntry> entries = budget_entries(results, index, halting);
+    // Bands of budgets within kFlopMatchTolerance of the band's smallest.
     for (std::size_t start = 0; start < entries.size();) {
       std::size_t end = start;
-      std::vector<const Entry*> members;  // one per model, the first (smallest) in the band
+      std::vector<const BudgetEntry*> members;  // one per model, the first (smallest) in the band
       std::set<std::string> models;
       while (end < entries.size() &&
              entries[end].nominal <= entries[start].nominal * (1.0 + kFlopMatchTolerance)) {
@@ -243,33 +290,7 @@ void build_model_comparison(const SweepResults& results, ReportTables& tables) {
         ++end;
       }
       if (members.size() >= 2) {
-        // Smallest first; equal sizes keep the context's model order.
-        const auto rank = [&](const Entry* entry) {
-          std::size_t position = 0;
-          while (results.models[position].name != entry->model) ++position;
-          return std::make_pair(results.model(entry->model).parameters, position);
-        };
-        std::sort(members.begin(), members.end(),
-                  [&](const Entry* a, const Entry* b) { return rank(a) < rank(b); });
-        const Entry* largest = members.back();
-        const Choice reference = best_choice(index.at({largest->model, halting}).at(largest->budget));
-        for (const Entry* member : members) {
-          const Choice choice = best_choice(index.at({member->model, halting}).at(member->budget));
-          json row = {{"halting", halting},
-                      {"matched_flops_per_puzzle", entries[start].nominal},
-                      {"model", member->model},
-                      {"parameters", results.model(member->model).parameters},
-                      {"budget", member->budget},
-                      {"nominal_flops_per_puzzle", member->nominal},
-                      {"strategies", join(choice.cell->strategies, "+")},
-                      {"width", choice.cell->width},
-                      {"depth", choice.cell->depth},
-                      {"flops_per_puzzle", choice.cell->flops_per_puzzle},
-                      {"reference_model", largest->model}};
-          row.update(accuracy_fields(choice, ""));
-          row.update(paired_fields(choice, reference));
-          table.add(std::move(row));
-        }
+        add_band_rows(results, index, halting, entries[start].nominal, members, table);
       }
       start = end;
     }
