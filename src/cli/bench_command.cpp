@@ -18,6 +18,47 @@
 namespace gram::cli {
 namespace {
 
+// The puzzles of every timed batch: generated from the seed, or the first of a file.
+std::vector<tasks::Puzzle> bench_puzzles(const config::BenchConfig& bench, const tasks::Task& task) {
+  if (bench.puzzles.empty()) {
+    tasks::GenerateOptions options;
+    options.count = bench.puzzle_count;
+    options.seed = bench.seed + 1;
+    return task.generate(options);
+  }
+  std::vector<tasks::Puzzle> puzzles = task.read_file(bench.puzzles);
+  if (static_cast<int>(puzzles.size()) > bench.puzzle_count) puzzles.resize(bench.puzzle_count);
+  return puzzles;
+}
+
+backend::GemmPeak bench_peak(const config::BenchConfig& bench, backend::Backend& backend) {
+  if (bench.peak_gflops == "measured") return backend::measure_gemm_peak(backend, bench.threads);
+  backend::GemmPeak peak;
+  peak.flops_per_s = config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9;
+  peak.source = "configured";
+  return peak;
+}
+
+// The result file's one record: the context, the model, the peak and every row.
+nlohmann::json bench_record(const CommandContext& command, const config::BenchConfig& bench,
+                            const model::Model& model, const backend::Backend& backend,
+                            const backend::GemmPeak& peak,
+                            const std::vector<throughput::BenchRow>& rows) {
+  nlohmann::json record = to_json(capture_run_context(command.argc, command.argv));
+  record["type"] = "bench";
+  record["config"] = config::to_json(bench);
+  record["backend"] = backend.describe();
+  record["model"] = {{"path", bench.model},
+                     {"parameters", model::count_parameters(model.config)},
+                     {"flops_per_step", model::count_flops(model.config).per_step}};
+  record["peak"] = {{"flops_per_s", peak.flops_per_s},
+                    {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
+                    {"source", peak.source}};
+  record["rows"] = nlohmann::json::array();
+  for (const auto& row : rows) record["rows"].push_back(throughput::to_json(row));
+  return record;
+}
+
 int bench_command(const CommandContext& command) {
   config::BenchConfig bench;
   if (!config::apply_command_line(bench, command.arguments, config::bench_config_fields(),
@@ -33,28 +74,11 @@ int bench_command(const CommandContext& command) {
   }
   const model::Model model = model::load_model(bench.model);
   const auto task = model_task(model, bench.model);
-  std::vector<tasks::Puzzle> puzzles;
-  if (bench.puzzles.empty()) {
-    tasks::GenerateOptions options;
-    options.count = bench.puzzle_count;
-    options.seed = bench.seed + 1;
-    puzzles = task->generate(options);
-  } else {
-    puzzles = task->read_file(bench.puzzles);
-    if (static_cast<int>(puzzles.size()) > bench.puzzle_count) puzzles.resize(bench.puzzle_count);
-  }
-
+  const std::vector<tasks::Puzzle> puzzles = bench_puzzles(bench, *task);
   auto backend =
       backend::make_backend(bench.backend, bench.threads, command.communicator->local_rank());
   auto reference = backend::make_cpu_backend(bench.threads);
-  backend::GemmPeak peak;
-  if (bench.peak_gflops == "measured") {
-    peak = backend::measure_gemm_peak(*backend, bench.threads);
-  } else {
-    peak.flops_per_s = config::parse_double("peak_gflops", bench.peak_gflops, 1e-9) * 1e9;
-    peak.source = "configured";
-  }
-
+  const backend::GemmPeak peak = bench_peak(bench, *backend);
   std::vector<throughput::BenchCase> cases;
   for (int depth : config::parse_positive_list("depths", bench.depths)) {
     for (int width : config::parse_positive_list("widths", bench.widths)) {
@@ -65,36 +89,21 @@ int bench_command(const CommandContext& command) {
                                      peak.flops_per_s, bench.verify};
   const auto rows =
       throughput::run_throughput_bench(model, *task, puzzles, *backend, *reference, cases, settings);
-
-  const model::FlopCounts flops = model::count_flops(model.config);
   std::printf("model %s: %lld parameters, %.4g FLOPs per step; backend %s\n", bench.model.c_str(),
-              static_cast<long long>(model::count_parameters(model.config)), flops.per_step,
-              backend->describe().c_str());
+              static_cast<long long>(model::count_parameters(model.config)),
+              model::count_flops(model.config).per_step, backend->describe().c_str());
   std::printf("peak %.2f GFLOP/s (%s); %d puzzles per batch, %d warm-up + %d timed repetitions, "
               "medians\n\n%s",
               peak.flops_per_s / 1e9, peak.source.c_str(), static_cast<int>(puzzles.size()),
               bench.warmup, bench.repetitions, throughput::format_table(rows, true).c_str());
-
-  int wrong = 0;
-  for (const auto& row : rows) wrong += row.wrong;
   if (!bench.output.empty()) {
-    nlohmann::json record = to_json(capture_run_context(command.argc, command.argv));
-    record["type"] = "bench";
-    record["config"] = config::to_json(bench);
-    record["backend"] = backend->describe();
-    record["model"] = {{"path", bench.model},
-                       {"parameters", model::count_parameters(model.config)},
-                       {"flops_per_step", flops.per_step}};
-    record["peak"] = {{"flops_per_s", peak.flops_per_s},
-                      {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
-                      {"source", peak.source}};
-    record["rows"] = nlohmann::json::array();
-    for (const auto& row : rows) record["rows"].push_back(throughput::to_json(row));
     JsonlWriter writer(bench.output, true);
-    writer.write(record);
+    writer.write(bench_record(command, bench, model, *backend, peak, rows));
     writer.close();
     std::printf("\nresults: %s\n", bench.output.c_str());
   }
+  int wrong = 0;
+  for (const auto& row : rows) wrong += row.wrong;
   if (wrong > 0) {
     throw Error(std::to_string(wrong) + " trajectories differ from the CPU reference run: the "
                                         "timings above are of wrong answers");
