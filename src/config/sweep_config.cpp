@@ -64,106 +64,133 @@ SweepField models_field() {
           [](const SweepConfig& c) { return nlohmann::json(c.models); }, true};
 }
 
-std::vector<SweepField> make_sweep_config_fields() {
+// A list of free-form entries (name=value pairs, comparisons), checked where it is used.
+SweepField entry_list_field(const std::string& name,
+                            std::vector<std::string> SweepConfig::*member,
+                            const std::string& help) {
+  return {name, "list", help,
+          [member](const SweepConfig& c) { return join(c.*member, ","); },
+          [name, member](SweepConfig& c, const std::string& text) {
+            c.*member = parse_list(name, text);
+          },
+          [member](const SweepConfig& c) { return nlohmann::json(c.*member); }};
+}
+
+// What is swept, on what, and where the results go.
+std::vector<SweepField> plan_fields() {
+  return {
+    models_field(),
+    string_field<SweepConfig>("puzzles", &SweepConfig::puzzles,
+                              "held-out puzzle file in the models' task format", true),
+    string_field<SweepConfig>("output", &SweepConfig::output,
+                              "result directory (cells.jsonl, runs/); rerun to resume"),
+    choice_field<SweepConfig>("backend", &SweepConfig::backend, {"cpu", "cuda"},
+                              "where the forward pass runs"),
+    choice_field<SweepConfig>("budget_unit", &SweepConfig::budget_unit, {"steps", "flops"},
+                              "steps: supervision steps per puzzle; flops: FLOPs per puzzle "
+                              "(models matched on compute)"),
+    budgets_field(),
+    list_field<SweepConfig>("strategies", &SweepConfig::strategies, strategy_names(),
+                            "strategy",
+                            "width: N x fixed_depth; depth: 1 x S; grid: every N x S in budget"),
+    int_field<SweepConfig>("fixed_depth", &SweepConfig::fixed_depth, 1,
+                           "supervision steps of each trajectory in the width strategy"),
+    list_field<SweepConfig>("halting", &SweepConfig::halting, {"off", "on"}, "halting mode",
+                            "halting modes to sweep (on: the halt head may stop early)"),
+    list_field<SweepConfig>("aggregators", &SweepConfig::aggregators, known_aggregators(),
+                            "aggregator", "rules that turn N answers into one"),
+    uint64_field<SweepConfig>("seed", &SweepConfig::seed, "base seed of the noise"),
+    bool_field<SweepConfig>("derive", &SweepConfig::derive,
+                            "derive smaller cells from prefixes of larger runs (else run each)"),
+    int_field<SweepConfig>("row_cap", &SweepConfig::row_cap, 1,
+                           "trajectories advanced together in one batch"),
+    bytes_field<SweepConfig>("memory_limit", &SweepConfig::memory_limit,
+                             "bytes a run may use (e.g. 8G); row_cap is lowered to fit, 0 = "
+                             "the machine's available memory"),
+    int_field<SweepConfig>("threads", &SweepConfig::threads, 0, "CPU threads (0 = all cores)"),
+    int_field<SweepConfig>("limit", &SweepConfig::limit, 0,
+                           "use only the first `limit` puzzles (0 = all)"),
+    bool_field<SweepConfig>("overwrite", &SweepConfig::overwrite,
+                            "discard earlier results in the output directory and start over"),
+    string_field<SweepConfig>("shard", &SweepConfig::shard,
+                              "I/N: run only share I (0-based) of N of the plan's runs, into "
+                              "OUTPUT/shards/I-of-N; a later sweep without shard merges them")};
+}
+
+// Models' training compute and the comparisons the report tests.
+std::vector<SweepField> comparison_fields() {
+  return {
+      entry_list_field("training_flops", &SweepConfig::training_flops,
+                       "name=flops: training FLOPs per model (default: the model file's "
+                       "training record)"),
+      entry_list_field("comparisons", &SweepConfig::comparisons,
+                       "'A vs B' (each model/strategy/aggregator): comparisons the report tests, "
+                       "named before the run")};
+}
+
+// Adaptive policies replayed on each width run.
+std::vector<SweepField> policy_fields() {
+  return {
+    list_field<SweepConfig>("policies", &SweepConfig::policies, policy_names(), "policy",
+                            "adaptive policies derived from each width run at matched compute "
+                            "(stopping rules, or allocate: budget by estimated difficulty)"),
+    int_field<SweepConfig>("policy_round", &SweepConfig::policy_round, 1,
+                           "policies: trajectories per round (allocate: the first round)"),
+    double_field<SweepConfig>("beta_threshold", &SweepConfig::beta_threshold, 0.0,
+                              "policy beta: P(leader beats runner-up) that settles a puzzle"),
+    int_field<SweepConfig>("agreement_window", &SweepConfig::agreement_window, 1,
+                           "policy agreement: the last answers that must all agree"),
+    double_field<SweepConfig>("verifier_threshold", &SweepConfig::verifier_threshold, 0.0,
+                              "policy verifier: value score that settles a puzzle"),
+    double_field<SweepConfig>("allocate_budget", &SweepConfig::allocate_budget, 1.0,
+                              "policy allocate: mean trajectories per puzzle, first round "
+                              "included")};
+}
+
+// Latent searches, each a run of its own.
+std::vector<SweepField> search_fields() {
+  return {
+    list_field<SweepConfig>("searches", &SweepConfig::searches, {"smc", "beam"}, "search",
+                            "latent searches guided by the value head, each its own run at "
+                            "fixed_depth, compared with uniform width at matched compute"),
+    search_rows_field(),
+    int_field<SweepConfig>("search_expand", &SweepConfig::search_expand, 1,
+                           "search beam: children per beam per step (beams = rows / expand)"),
+    double_field<SweepConfig>("search_temperature", &SweepConfig::search_temperature, 0.0,
+                              "search smc: particle weights exp(value / temperature)"),
+    int_field<SweepConfig>("search_resample_every", &SweepConfig::search_resample_every, 1,
+                           "search smc: supervision steps between resampling checks"),
+    double_field<SweepConfig>("search_ess_threshold", &SweepConfig::search_ess_threshold, 0.0,
+                              "search smc: resample when the effective sample size falls below "
+                              "this fraction of the particles")};
+}
+
+// Samplers every model runs under, where they act, and verifiers in place of value heads.
+std::vector<SweepField> sampler_fields() {
   std::vector<SweepField> fields = {
-      models_field(),
-      string_field<SweepConfig>("puzzles", &SweepConfig::puzzles,
-                                "held-out puzzle file in the models' task format", true),
-      string_field<SweepConfig>("output", &SweepConfig::output,
-                                "result directory (cells.jsonl, runs/); rerun to resume"),
-      choice_field<SweepConfig>("backend", &SweepConfig::backend, {"cpu", "cuda"},
-                                "where the forward pass runs"),
-      choice_field<SweepConfig>("budget_unit", &SweepConfig::budget_unit, {"steps", "flops"},
-                                "steps: supervision steps per puzzle; flops: FLOPs per puzzle "
-                                "(models matched on compute)"),
-      budgets_field(),
-      list_field<SweepConfig>("strategies", &SweepConfig::strategies, strategy_names(),
-                              "strategy",
-                              "width: N x fixed_depth; depth: 1 x S; grid: every N x S in budget"),
-      int_field<SweepConfig>("fixed_depth", &SweepConfig::fixed_depth, 1,
-                             "supervision steps of each trajectory in the width strategy"),
-      list_field<SweepConfig>("halting", &SweepConfig::halting, {"off", "on"}, "halting mode",
-                              "halting modes to sweep (on: the halt head may stop early)"),
-      list_field<SweepConfig>("aggregators", &SweepConfig::aggregators, known_aggregators(),
-                              "aggregator", "rules that turn N answers into one"),
-      uint64_field<SweepConfig>("seed", &SweepConfig::seed, "base seed of the noise"),
-      bool_field<SweepConfig>("derive", &SweepConfig::derive,
-                              "derive smaller cells from prefixes of larger runs (else run each)"),
-      int_field<SweepConfig>("row_cap", &SweepConfig::row_cap, 1,
-                             "trajectories advanced together in one batch"),
-      bytes_field<SweepConfig>("memory_limit", &SweepConfig::memory_limit,
-                               "bytes a run may use (e.g. 8G); row_cap is lowered to fit, 0 = "
-                               "the machine's available memory"),
-      int_field<SweepConfig>("threads", &SweepConfig::threads, 0, "CPU threads (0 = all cores)"),
-      int_field<SweepConfig>("limit", &SweepConfig::limit, 0,
-                             "use only the first `limit` puzzles (0 = all)"),
-      bool_field<SweepConfig>("overwrite", &SweepConfig::overwrite,
-                              "discard earlier results in the output directory and start over"),
-      string_field<SweepConfig>("shard", &SweepConfig::shard,
-                                "I/N: run only share I (0-based) of N of the plan's runs, into "
-                                "OUTPUT/shards/I-of-N; a later sweep without shard merges them"),
-      {"training_flops", "list",
-       "name=flops: training FLOPs per model (default: the model file's training record)",
-       [](const SweepConfig& c) { return join(c.training_flops, ","); },
-       [](SweepConfig& c, const std::string& text) {
-         c.training_flops = parse_list("training_flops", text);
-       },
-       [](const SweepConfig& c) { return nlohmann::json(c.training_flops); }},
-      {"comparisons", "list",
-       "'A vs B' (each model/strategy/aggregator): comparisons the report tests, named before "
-       "the run",
-       [](const SweepConfig& c) { return join(c.comparisons, ","); },
-       [](SweepConfig& c, const std::string& text) {
-         c.comparisons = parse_list("comparisons", text);
-       },
-       [](const SweepConfig& c) { return nlohmann::json(c.comparisons); }},
-      list_field<SweepConfig>("policies", &SweepConfig::policies, policy_names(), "policy",
-                              "adaptive policies derived from each width run at matched compute "
-                              "(stopping rules, or allocate: budget by estimated difficulty)"),
-      int_field<SweepConfig>("policy_round", &SweepConfig::policy_round, 1,
-                             "policies: trajectories per round (allocate: the first round)"),
-      double_field<SweepConfig>("beta_threshold", &SweepConfig::beta_threshold, 0.0,
-                                "policy beta: P(leader beats runner-up) that settles a puzzle"),
-      int_field<SweepConfig>("agreement_window", &SweepConfig::agreement_window, 1,
-                             "policy agreement: the last answers that must all agree"),
-      double_field<SweepConfig>("verifier_threshold", &SweepConfig::verifier_threshold, 0.0,
-                                "policy verifier: value score that settles a puzzle"),
-      double_field<SweepConfig>("allocate_budget", &SweepConfig::allocate_budget, 1.0,
-                                "policy allocate: mean trajectories per puzzle, first round "
-                                "included"),
-      list_field<SweepConfig>("searches", &SweepConfig::searches, {"smc", "beam"}, "search",
-                              "latent searches guided by the value head, each its own run at "
-                              "fixed_depth, compared with uniform width at matched compute"),
-      search_rows_field(),
-      int_field<SweepConfig>("search_expand", &SweepConfig::search_expand, 1,
-                             "search beam: children per beam per step (beams = rows / expand)"),
-      double_field<SweepConfig>("search_temperature", &SweepConfig::search_temperature, 0.0,
-                                "search smc: particle weights exp(value / temperature)"),
-      int_field<SweepConfig>("search_resample_every", &SweepConfig::search_resample_every, 1,
-                             "search smc: supervision steps between resampling checks"),
-      double_field<SweepConfig>("search_ess_threshold", &SweepConfig::search_ess_threshold, 0.0,
-                                "search smc: resample when the effective sample size falls below "
-                                "this fraction of the particles"),
-      {"samplers", "list",
-       "sampler settings every model runs under: none, noise:SCALE, dropout:RATE; each makes "
-       "every model a model of its own, named <model>+noiseSCALE or <model>+dropoutRATE",
-       [](const SweepConfig& c) { return join(c.samplers, ","); },
-       [](SweepConfig& c, const std::string& text) {
-         std::vector<std::string> specs = parse_list("samplers", text);
-         for (const std::string& spec : specs) parse_sampler_spec(spec);
-         c.samplers = std::move(specs);
-       },
-       [](const SweepConfig& c) { return nlohmann::json(c.samplers); }},
+    {"samplers", "list",
+     "sampler settings every model runs under: none, noise:SCALE, dropout:RATE; each makes "
+     "every model a model of its own, named <model>+noiseSCALE or <model>+dropoutRATE",
+     [](const SweepConfig& c) { return join(c.samplers, ","); },
+     [](SweepConfig& c, const std::string& text) {
+       std::vector<std::string> specs = parse_list("samplers", text);
+       for (const std::string& spec : specs) parse_sampler_spec(spec);
+       c.samplers = std::move(specs);
+     },
+     [](const SweepConfig& c) { return nlohmann::json(c.samplers); }},
   };
   for (SweepField& field : sampler_site_fields<SweepConfig>()) fields.push_back(std::move(field));
-  fields.push_back({"verifiers", "list",
-                    "name=path: a verifier file for model `name` (all its sampler variants), "
-                    "whose score replaces the value head",
-                    [](const SweepConfig& c) { return join(c.verifiers, ","); },
-                    [](SweepConfig& c, const std::string& text) {
-                      c.verifiers = parse_list("verifiers", text);
-                    },
-                    [](const SweepConfig& c) { return nlohmann::json(c.verifiers); }});
+  fields.push_back(entry_list_field("verifiers", &SweepConfig::verifiers,
+                                    "name=path: a verifier file for model `name` (all its sampler "
+                                    "variants), whose score replaces the value head"));
+  return fields;
+}
+
+std::vector<SweepField> make_sweep_config_fields() {
+  std::vector<SweepField> fields;
+  for (auto group : {plan_fields, comparison_fields, policy_fields, search_fields, sampler_fields}) {
+    for (SweepField& field : group()) fields.push_back(std::move(field));
+  }
   return fields;
 }
 
