@@ -328,88 +328,93 @@ void validate_comparisons(const SweepConfig& config, const std::set<std::string>
   }
 }
 
-}  // namespace
+bool names(const std::vector<std::string>& items, const std::string& item) {
+  return std::find(items.begin(), items.end(), item) != items.end();
+}
 
-void validate(const SweepConfig& config) {
-  check_fields(config, sweep_config_fields());
-  parse_shard(config.shard);
-  if (config.models.empty()) throw Error("config: 'models' must name at least one model");
-  if (config.samplers.empty()) throw Error("config: 'samplers' may not be empty");
-  std::set<std::string> specs;
-  for (const std::string& spec : config.samplers) {
-    if (!specs.insert(spec).second) {
-      throw Error("config: 'samplers' names '" + spec + "' twice");
-    }
+// Throws when `items` names an entry twice, or (`nonempty`) names none.
+void check_unique(const std::string& key, const std::vector<std::string>& items, bool nonempty) {
+  if (nonempty && items.empty()) throw Error("config: '" + key + "' may not be empty");
+  std::set<std::string> seen;
+  for (const auto& item : items) {
+    if (!seen.insert(item).second) throw Error("config: '" + key + "' names '" + item + "' twice");
   }
-  check_sampler_sites(config);
-  std::set<std::string> names;
+}
+
+std::set<std::string> unique_model_names(const SweepConfig& config) {
+  std::set<std::string> model_names;
   for (const auto& model : sweep_models(config)) {
-    if (!names.insert(model.name).second) {
+    if (!model_names.insert(model.name).second) {
       throw Error("config: two models are named '" + model.name + "' (use name=path)");
     }
   }
-  auto check_nonempty_unique = [](const std::string& key, const std::vector<std::string>& items) {
-    if (items.empty()) throw Error("config: '" + key + "' may not be empty");
-    std::set<std::string> seen;
-    for (const auto& item : items) {
-      if (!seen.insert(item).second) throw Error("config: '" + key + "' names '" + item + "' twice");
-    }
-  };
-  check_nonempty_unique("strategies", config.strategies);
-  check_nonempty_unique("halting", config.halting);
-  check_nonempty_unique("aggregators", config.aggregators);
+  return model_names;
+}
 
-  if (config.budgets.empty()) throw Error("config: 'budgets' may not be empty");
-  std::set<std::string> policies;
-  for (const auto& policy : config.policies) {
-    if (!policies.insert(policy).second) {
-      throw Error("config: 'policies' names '" + policy + "' twice");
-    }
-  }
+void check_policies(const SweepConfig& config) {
+  check_unique("policies", config.policies, false);
   if (config.beta_threshold > 1.0 || config.verifier_threshold > 1.0) {
     throw Error("config: 'beta_threshold' and 'verifier_threshold' must be <= 1 (a probability "
                 "and a value score)");
   }
-  if (policies.contains("allocate") && config.allocate_budget < config.policy_round) {
+  if (names(config.policies, "allocate") && config.allocate_budget < config.policy_round) {
     throw Error("config: 'allocate_budget' (" + format_number(config.allocate_budget) +
                 ") must pay for the first round ('policy_round' " +
                 std::to_string(config.policy_round) + ")");
   }
-  std::set<std::string> searches;
-  for (const auto& search : config.searches) {
-    if (!searches.insert(search).second) {
-      throw Error("config: 'searches' names '" + search + "' twice");
+}
+
+void check_searches(const SweepConfig& config) {
+  check_unique("searches", config.searches, false);
+  if (config.searches.empty()) return;
+  if (config.search_rows.empty()) throw Error("config: 'search_rows' may not be empty");
+  if (config.search_temperature <= 0.0) {
+    throw Error("config: 'search_temperature' must be > 0 (got " +
+                format_number(config.search_temperature) + ")");
+  }
+  if (config.search_ess_threshold > 1.0) {
+    throw Error("config: 'search_ess_threshold' must be <= 1 (a fraction of the particles; "
+                "got " + format_number(config.search_ess_threshold) + ")");
+  }
+  std::set<int> rows_seen;
+  for (int rows : config.search_rows) {
+    if (!rows_seen.insert(rows).second) {
+      throw Error("config: 'search_rows' names " + std::to_string(rows) + " twice");
+    }
+    if (names(config.searches, "beam") && rows % config.search_expand != 0) {
+      throw Error("config: 'search_rows' entry " + std::to_string(rows) +
+                  " is not a multiple of 'search_expand' " + std::to_string(config.search_expand) +
+                  " (beam runs rows / expand beams)");
     }
   }
-  if (!searches.empty()) {
-    if (config.search_rows.empty()) throw Error("config: 'search_rows' may not be empty");
-    if (config.search_temperature <= 0.0) {
-      throw Error("config: 'search_temperature' must be > 0 (got " +
-                  format_number(config.search_temperature) + ")");
-    }
-    if (config.search_ess_threshold > 1.0) {
-      throw Error("config: 'search_ess_threshold' must be <= 1 (a fraction of the particles; "
-                  "got " + format_number(config.search_ess_threshold) + ")");
-    }
-    std::set<int> rows_seen;
-    for (int rows : config.search_rows) {
-      if (!rows_seen.insert(rows).second) {
-        throw Error("config: 'search_rows' names " + std::to_string(rows) + " twice");
-      }
-      if (searches.contains("beam") && rows % config.search_expand != 0) {
-        throw Error("config: 'search_rows' entry " + std::to_string(rows) +
-                    " is not a multiple of 'search_expand' " +
-                    std::to_string(config.search_expand) + " (beam runs rows / expand beams)");
-      }
-    }
-  }
-  validate_comparisons(config, names);
+}
+
+void check_budget_units(const SweepConfig& config) {
   for (double budget : config.budgets) {
     if (config.budget_unit == "steps" && budget != std::floor(budget)) {
       throw Error("config: 'budgets' in steps must be whole numbers (got " +
                   format_number(budget) + ")");
     }
   }
+}
+
+}  // namespace
+
+void validate(const SweepConfig& config) {
+  check_fields(config, sweep_config_fields());
+  parse_shard(config.shard);
+  if (config.models.empty()) throw Error("config: 'models' must name at least one model");
+  check_unique("samplers", config.samplers, true);
+  check_sampler_sites(config);
+  const std::set<std::string> model_names = unique_model_names(config);
+  check_unique("strategies", config.strategies, true);
+  check_unique("halting", config.halting, true);
+  check_unique("aggregators", config.aggregators, true);
+  if (config.budgets.empty()) throw Error("config: 'budgets' may not be empty");
+  check_policies(config);
+  check_searches(config);
+  validate_comparisons(config, model_names);
+  check_budget_units(config);
 }
 
 nlohmann::json to_json(const SweepConfig& config) {
