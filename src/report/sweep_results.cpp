@@ -251,31 +251,9 @@ void read_coverage_detail(const Fields& fields, Cell& cell) {
   cell.coverage_one_answer_ceiling = fields.optional_number("coverage_one_answer_ceiling");
 }
 
-Cell read_cell(const json& record, const std::string& where, const SweepRun& run,
-               std::size_t run_index) {
-  const Fields fields(record, where + ": cell");
-  Cell cell;
-  cell.location = where;
-  cell.run = run_index;
-  cell.model = fields.string("model");
-  if (std::none_of(run.models.begin(), run.models.end(),
-                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
-    fields.fail("model '" + cell.model + "' is not in the context record's models");
-  }
-  cell.halting = fields.boolean("halting");
-  cell.strategies = read_strategies(fields);
-  cell.budget = fields.number("budget");
-  if (!(cell.budget > 0)) fields.fail("field 'budget' must be > 0");
-  cell.width = fields.integer("width", 1);
-  cell.depth = fields.integer("depth", 1);
-  cell.derived = fields.boolean("derived");
-  cell.source_run = fields.has("source_run") ? fields.string("source_run") : "";
-  cell.puzzles = fields.integer("puzzles", 1);
-  if (cell.puzzles != run.puzzles) {
-    fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +
-                std::to_string(run.puzzles));
-  }
-
+// The cell's per-aggregator outcomes: 'correct' counts that agree with 'per_puzzle' strings of
+// one '0' or '1' per puzzle, for known aggregators only.
+void read_cell_outcomes(const Fields& fields, Cell& cell) {
   const json& correct = fields.object("correct");
   const json& per_puzzle = fields.object("per_puzzle");
   for (const auto& [name, value] : correct.items()) {
@@ -310,16 +288,10 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
     if (cell.correct.count(name)) cell.aggregators.push_back(name);
   }
   if (cell.aggregators.empty()) fields.fail("field 'correct' names no aggregator");
+}
 
-  cell.pass_at_1 = fields.optional_number("pass_at_1");
-  read_trajectory_counts(fields, cell);
-  cell.pass_at_k = fields.optional_number("pass_at_k");
-  cell.coverage = fields.optional_number("coverage");
-  read_coverage_detail(fields, cell);
-  cell.applications = fields.non_negative("applications");
-  cell.flops = fields.non_negative("flops");
-  cell.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
-  cell.flops_per_puzzle = fields.non_negative("flops_per_puzzle");
+// A non-derived cell's timing, when the record has one.
+void read_cell_timing(const Fields& fields, const std::string& where, Cell& cell) {
   if (fields.has("timing")) {
     const Fields timing(fields.object("timing"), where + ": cell");
     Timing measured;
@@ -332,6 +304,44 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
     measured.time_to_decision_s = read_quantiles(timing, "time_to_decision_s");
     cell.timing = measured;
   }
+}
+
+Cell read_cell(const json& record, const std::string& where, const SweepRun& run,
+               std::size_t run_index) {
+  const Fields fields(record, where + ": cell");
+  Cell cell;
+  cell.location = where;
+  cell.run = run_index;
+  cell.model = fields.string("model");
+  if (std::none_of(run.models.begin(), run.models.end(),
+                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
+    fields.fail("model '" + cell.model + "' is not in the context record's models");
+  }
+  cell.halting = fields.boolean("halting");
+  cell.strategies = read_strategies(fields);
+  cell.budget = fields.number("budget");
+  if (!(cell.budget > 0)) fields.fail("field 'budget' must be > 0");
+  cell.width = fields.integer("width", 1);
+  cell.depth = fields.integer("depth", 1);
+  cell.derived = fields.boolean("derived");
+  cell.source_run = fields.has("source_run") ? fields.string("source_run") : "";
+  cell.puzzles = fields.integer("puzzles", 1);
+  if (cell.puzzles != run.puzzles) {
+    fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +
+                std::to_string(run.puzzles));
+  }
+
+  read_cell_outcomes(fields, cell);
+  cell.pass_at_1 = fields.optional_number("pass_at_1");
+  read_trajectory_counts(fields, cell);
+  cell.pass_at_k = fields.optional_number("pass_at_k");
+  cell.coverage = fields.optional_number("coverage");
+  read_coverage_detail(fields, cell);
+  cell.applications = fields.non_negative("applications");
+  cell.flops = fields.non_negative("flops");
+  cell.applications_per_puzzle = fields.non_negative("applications_per_puzzle");
+  cell.flops_per_puzzle = fields.non_negative("flops_per_puzzle");
+  read_cell_timing(fields, where, cell);
   return cell;
 }
 
