@@ -87,10 +87,15 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
     dropout_below_ = backend::dropout_threshold(sampler_.dropout_rate);
     dropout_keep_scale_ = static_cast<float>(1.0 / (1.0 - sampler_.dropout_rate));
   }
-  const auto& c = config_;
-  const int positions = c.positions();
-  const int hidden = c.hidden_size;
+  upload_weights(model);
+  upload_initial_states(model);
+  if (config_.position_encoding == model::PositionEncoding::kRope) upload_rope_tables();
+  keep_embeddings(model);
+  allocate_rows(max_rows);
+}
 
+void RecursiveModel::upload_weights(const model::Model& model) {
+  const auto& c = config_;
   if (c.shared_networks) {
     low_ = upload_network(model, "net.");
     high_ = low_;
@@ -113,8 +118,12 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
     prior_sigma_ = upload_linear(model, "prior.sigma");
     prior_sigma_bias_ = upload(model, "prior.sigma_bias");
   }
+}
 
-  // h0 and l0 broadcast over positions once, so starting a row is one device copy.
+// h0 and l0 broadcast over positions once, so starting a row is one device copy.
+void RecursiveModel::upload_initial_states(const model::Model& model) {
+  const int positions = config_.positions();
+  const int hidden = config_.hidden_size;
   auto broadcast = [&](const std::string& name) {
     const auto& vector = model.tensor(name).values;  // (D)
     std::vector<float> rows(row_size_);
@@ -127,34 +136,43 @@ RecursiveModel::RecursiveModel(const model::Model& model, backend::Backend& back
   };
   init_h_row_ = broadcast("init.h");
   init_l_row_ = broadcast("init.l");
+}
 
-  if (c.position_encoding == model::PositionEncoding::kRope) {
-    // Rotate-half RoPE: channel pair (i, i + head_dim/2) turns by position * theta^(-2i/head_dim).
-    const int half = c.head_dim() / 2;
-    std::vector<float> cos_table(static_cast<std::size_t>(positions) * half);
-    std::vector<float> sin_table(cos_table.size());
-    for (int position = 0; position < positions; ++position) {
-      for (int i = 0; i < half; ++i) {
-        const double frequency = std::pow(static_cast<double>(c.rope_theta), -2.0 * i / c.head_dim());
-        const double angle = position * frequency;
-        cos_table[position * half + i] = static_cast<float>(std::cos(angle));
-        sin_table[position * half + i] = static_cast<float>(std::sin(angle));
-      }
+// Rotate-half RoPE: channel pair (i, i + head_dim/2) turns by position * theta^(-2i/head_dim).
+void RecursiveModel::upload_rope_tables() {
+  const auto& c = config_;
+  const int positions = c.positions();
+  const int half = c.head_dim() / 2;
+  std::vector<float> cos_table(static_cast<std::size_t>(positions) * half);
+  std::vector<float> sin_table(cos_table.size());
+  for (int position = 0; position < positions; ++position) {
+    for (int i = 0; i < half; ++i) {
+      const double frequency = std::pow(static_cast<double>(c.rope_theta), -2.0 * i / c.head_dim());
+      const double angle = position * frequency;
+      cos_table[position * half + i] = static_cast<float>(std::cos(angle));
+      sin_table[position * half + i] = static_cast<float>(std::sin(angle));
     }
-    for (auto* table : {&cos_table, &sin_table}) {
-      weights_.emplace_back(backend_, table->size());
-      backend_.copy_to_device(weights_.back().data(), table->data(), table->size() * sizeof(float));
-    }
-    rope_cos_ = weights_[weights_.size() - 2].data();
-    rope_sin_ = weights_.back().data();
   }
+  for (auto* table : {&cos_table, &sin_table}) {
+    weights_.emplace_back(backend_, table->size());
+    backend_.copy_to_device(weights_.back().data(), table->data(), table->size() * sizeof(float));
+  }
+  rope_cos_ = weights_[weights_.size() - 2].data();
+  rope_sin_ = weights_.back().data();
+}
 
+// Host copies the embeddings are built from (embed).
+void RecursiveModel::keep_embeddings(const model::Model& model) {
+  const auto& c = config_;
   token_embedding_ = model.tensor("embed.tokens").values;
   if (c.prefix_len > 0) prefix_embedding_ = model.tensor("embed.prefix").values;
   if (c.position_encoding == model::PositionEncoding::kLearned) {
     position_embedding_ = model.tensor("embed.position").values;
   }
+}
 
+void RecursiveModel::allocate_rows(int max_rows) {
+  const auto& c = config_;
   // Sized by row_buffer_sizes, which bytes_per_row also reads: the memory estimate and the
   // allocations cannot drift apart.
   const std::size_t rows = static_cast<std::size_t>(max_rows);

@@ -116,6 +116,13 @@ class RecursiveModel {
   void maybe_inject_noise(int rows, float* x, const DrawPoint& point);
   // The attached verifier's score logits of rows [0, rows) into `scores` (rows).
   void run_verifier(int rows, float* scores);
+  // The constructor's steps: every weight on the device, h0 and l0 broadcast over positions, the
+  // RoPE tables, host copies of the embeddings, and the row buffers for `max_rows` rows.
+  void upload_weights(const model::Model& model);
+  void upload_initial_states(const model::Model& model);
+  void upload_rope_tables();
+  void keep_embeddings(const model::Model& model);
+  void allocate_rows(int max_rows);
   // Its inputs besides h and l, from the last LM head: confidence statistics (then this step's
   // answers become the rows' previous ones) and the one-hot answer.
   void compute_verifier_inputs(int rows);
