@@ -69,6 +69,61 @@ std::vector<int> decide(const SearchSettings& settings, std::span<const float> v
   return systematic_resample(weights, resampling_uniform(settings.seed, puzzle, step));
 }
 
+// One searched puzzle's rows after a step: the search decides from their values whether to
+// resample (decide); if so, each row takes its ancestor's state (survivors keep their slot, so
+// sources stay intact), counted in `compute`.
+void resample_group(RecursiveModel& model, const SearchSettings& settings, int group,
+                    std::span<const StepOutput> outputs, std::uint32_t puzzle, std::uint32_t step,
+                    std::int64_t copy_bytes, SearchCompute& compute) {
+  const int rows = static_cast<int>(outputs.size());
+  std::vector<float> values(rows);
+  for (int row = 0; row < rows; ++row) values[row] = outputs[row].value;
+  const std::vector<int> counts = decide(settings, values, puzzle, step);
+  if (counts.empty()) return;
+  compute.resamplings += 1;
+  const std::vector<int> ancestors = place_children(counts);
+  for (int row = 0; row < rows; ++row) {
+    if (ancestors[row] == row) continue;
+    model.move_row(group * rows + ancestors[row], group * rows + row);
+    compute.state_copies += 1;
+    compute.state_copy_bytes += copy_bytes;
+  }
+}
+
+// The answers a searched puzzle gives after its last step: every row (smc), or the best
+// `beams` rows by value (beam). `outputs` are the puzzle's rows, which the answers are moved
+// out of.
+std::vector<TrajectoryResult> search_answers_of(const tasks::Task& task,
+                                                const SearchSettings& settings,
+                                                const tasks::Puzzle& puzzle, std::uint32_t index,
+                                                std::span<StepOutput> outputs,
+                                                std::int64_t applications_per_step,
+                                                double started, double finished) {
+  const int rows = static_cast<int>(outputs.size());
+  std::vector<float> values(rows);
+  for (int row = 0; row < rows; ++row) values[row] = outputs[row].value;
+  std::vector<int> answers(rows);
+  for (int row = 0; row < rows; ++row) answers[row] = row;
+  if (settings.kind == SearchKind::kBeam) answers = top_rows(values, settings.beams);
+  std::vector<TrajectoryResult> results;
+  for (int row : answers) {
+    StepOutput& output = outputs[row];
+    TrajectoryResult result;
+    result.puzzle = index;
+    result.trajectory = static_cast<std::uint32_t>(row);
+    result.answer = std::move(output.answer);
+    result.answer_hash = task.answer_hash(result.answer);
+    result.valid = task.is_valid(puzzle, result.answer);
+    result.value = output.value;
+    result.steps = settings.depth;
+    result.applications = applications_per_step * settings.depth;  // its own lineage
+    result.started_seconds = started;
+    result.finished_seconds = finished;
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
 }  // namespace
 
 void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
@@ -115,53 +170,24 @@ void LatentSearch::run(std::span<const tasks::Puzzle> puzzles,
       model_.read_heads(active, outputs);
       if (step + 1 == settings_.depth) break;
 
-      std::vector<float> values(rows);
       for (int group = 0; group < count; ++group) {
         compute[group].applications += applications_per_step * rows;
-        for (int row = 0; row < rows; ++row) values[row] = outputs[group * rows + row].value;
         const auto puzzle = first_puzzle + static_cast<std::uint32_t>(first + group);
-        const std::vector<int> counts =
-            decide(settings_, values, puzzle, static_cast<std::uint32_t>(step));
-        if (counts.empty()) continue;
-        compute[group].resamplings += 1;
-        const std::vector<int> ancestors = place_children(counts);
-        for (int row = 0; row < rows; ++row) {
-          if (ancestors[row] == row) continue;  // survivors keep their slot: sources stay intact
-          model_.move_row(group * rows + ancestors[row], group * rows + row);
-          compute[group].state_copies += 1;
-          compute[group].state_copy_bytes += copy_bytes;
-        }
+        resample_group(model_, settings_, group, std::span(outputs).subspan(group * rows, rows),
+                       puzzle, static_cast<std::uint32_t>(step), copy_bytes, compute[group]);
       }
     }
 
     const double finished = seconds_now();
     for (int group = 0; group < count; ++group) {
       const auto local = first + group;
-      const auto puzzle = first_puzzle + static_cast<std::uint32_t>(local);
       SearchOutcome searched;
       searched.compute = compute[group];
       searched.compute.applications += applications_per_step * rows;  // the last step
-      searched.outcome.puzzle = puzzle;
-      std::vector<float> values(rows);
-      for (int row = 0; row < rows; ++row) values[row] = outputs[group * rows + row].value;
-      std::vector<int> answers(rows);
-      for (int row = 0; row < rows; ++row) answers[row] = row;
-      if (settings_.kind == SearchKind::kBeam) answers = top_rows(values, settings_.beams);
-      for (int row : answers) {
-        StepOutput& output = outputs[group * rows + row];
-        TrajectoryResult result;
-        result.puzzle = puzzle;
-        result.trajectory = static_cast<std::uint32_t>(row);
-        result.answer = std::move(output.answer);
-        result.answer_hash = task_.answer_hash(result.answer);
-        result.valid = task_.is_valid(puzzles[local], result.answer);
-        result.value = output.value;
-        result.steps = settings_.depth;
-        result.applications = applications_per_step * settings_.depth;  // its own lineage
-        result.started_seconds = started;
-        result.finished_seconds = finished;
-        searched.outcome.trajectories.push_back(std::move(result));
-      }
+      searched.outcome.puzzle = first_puzzle + static_cast<std::uint32_t>(local);
+      searched.outcome.trajectories = search_answers_of(
+          task_, settings_, puzzles[local], searched.outcome.puzzle,
+          std::span(outputs).subspan(group * rows, rows), applications_per_step, started, finished);
       on_puzzle(std::move(searched));
     }
   }
