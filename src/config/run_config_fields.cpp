@@ -90,7 +90,7 @@ std::vector<FieldSpec> make_run_config_fields() {
   rows.insert(rows.end(), sites.begin() + 2, sites.end());  // dropout_at, _sites, _layers
   rows.push_back(string_field<RunConfig>(
       "verifier", &RunConfig::verifier,
-      "verifier file (trained on this model's latents) whose score replaces the value head"));
+      "verifier file for this model (tools/train_verifier.py) whose score replaces the value head"));
   return rows;
 }
 
