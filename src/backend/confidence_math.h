@@ -2,9 +2,9 @@
 // The model's confidence in one trajectory's answer: six statistics of its output distribution
 // over the puzzle cells, and of how the answer moved in the last supervision step. A verifier
 // with the "confidence" input (model/verifier.h) reads them; one formula for every backend,
-// compiled for host and device (the CPU backend loops over rows, kernels/confidence.cu runs one
-// thread per row), each row summed in cell order, so a row's statistics do not depend on the
-// other rows.
+// compiled for host and device (the CPU backend loops over rows, kernels/verifier_inputs.cu
+// runs one thread per row), each row summed in cell order, so a row's statistics do not depend
+// on the other rows.
 //
 //   max_logp(c) = log softmax(logits_c)[argmax] = -log(sum_v exp(logits_c,v - max_v logits_c))
 //   margin(c)   = the largest logit minus the second largest (the same gap in log-probabilities)

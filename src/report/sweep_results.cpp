@@ -251,6 +251,16 @@ void read_coverage_detail(const Fields& fields, Cell& cell) {
   cell.coverage_one_answer_ceiling = fields.optional_number("coverage_one_answer_ceiling");
 }
 
+// The record's "model", which must be one of the context record's models.
+std::string read_model_name(const Fields& fields, const SweepRun& run) {
+  const std::string name = fields.string("model");
+  if (std::none_of(run.models.begin(), run.models.end(),
+                   [&](const ModelInfo& model) { return model.name == name; })) {
+    fields.fail("model '" + name + "' is not in the context record's models");
+  }
+  return name;
+}
+
 // The cell's per-aggregator outcomes: 'correct' counts that agree with 'per_puzzle' strings of
 // one '0' or '1' per puzzle, for known aggregators only.
 void read_cell_outcomes(const Fields& fields, Cell& cell) {
@@ -312,11 +322,7 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
   Cell cell;
   cell.location = where;
   cell.run = run_index;
-  cell.model = fields.string("model");
-  if (std::none_of(run.models.begin(), run.models.end(),
-                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
-    fields.fail("model '" + cell.model + "' is not in the context record's models");
-  }
+  cell.model = read_model_name(fields, run);
   cell.halting = fields.boolean("halting");
   cell.strategies = read_strategies(fields);
   cell.budget = fields.number("budget");
@@ -350,11 +356,7 @@ EntropyCurve read_entropy(const json& record, const std::string& where, const Sw
   const Fields fields(record, where + ": entropy");
   EntropyCurve curve;
   curve.run = run_index;
-  curve.model = fields.string("model");
-  if (std::none_of(run.models.begin(), run.models.end(),
-                   [&](const ModelInfo& model) { return model.name == curve.model; })) {
-    fields.fail("model '" + curve.model + "' is not in the context record's models");
-  }
+  curve.model = read_model_name(fields, run);
   curve.halting = fields.boolean("halting");
   curve.source_run = fields.has("source_run") ? fields.string("source_run") : "";
   curve.width = fields.integer("width", 1);
@@ -419,11 +421,7 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
   cell.search = type == "search";
   cell.location = where;
   cell.run = run_index;
-  cell.model = fields.string("model");
-  if (std::none_of(run.models.begin(), run.models.end(),
-                   [&](const ModelInfo& model) { return model.name == cell.model; })) {
-    fields.fail("model '" + cell.model + "' is not in the context record's models");
-  }
+  cell.model = read_model_name(fields, run);
   cell.halting = fields.boolean("halting");
   if (cell.search) {
     cell.policy = fields.string("search");

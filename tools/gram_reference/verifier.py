@@ -1,11 +1,13 @@
 """A verifier for a frozen checkpoint (docs/model-format.md, "Verifier files";
-src/model/verifier.h): a small network on the latent state of the model's trajectories whose
-score the engine reads in place of the value head (`gram run --verifier FILE`).
+src/model/verifier.h): a small network on the latent state of the model's trajectories, on its
+confidence in its answer, or on the answer itself, whose score the engine reads in place of the
+value head (`gram run --verifier FILE`).
 
     z     = sum over the inputs it reads of W_s x_s + b     x_s: h or l at position 0 (D) or the
-                                                            whole state (S D, position-major), or
+                                                            whole state (S D, position-major),
                                                             "confidence": the 6 statistics of
-                                                            confidence_features below
+                                                            confidence_features below, or
+                                                            "answer": the answer one-hot (L V)
     score = W_out silu(z) + b_out     (hidden > 0), else z
     value = sigmoid(score)
 
