@@ -19,15 +19,13 @@
 #include "cli/model_task.h"
 #include "cli/result_file.h"
 #include "cli/run_context_record.h"
+#include "cli/run_rows.h"
 #include "cli/run_search.h"
 #include "cli/sampling_setup.h"
 #include "config/run_config.h"
 #include "engine/distributed_run.h"
-#include "engine/adaptive_run.h"
-#include "engine/memory_plan.h"
 #include "engine/puzzle_results.h"
-#include "engine/recursive_model.h"
-#include "engine/runner.h"
+#include "engine/run_execution.h"
 #include "model/weights.h"
 #include "tasks/task.h"
 #include "util/error.h"
@@ -76,54 +74,25 @@ RunInputs read_run_inputs(const config::RunConfig& run) {
   return inputs;
 }
 
-// Fits the run to memory before allocating anything: this rank's trajectories, the row cap
-// lowered until weights + rows (+ results, on the CPU) fit the backend's memory (results do not
-// depend on the row cap), or one line with the figures when a single row cannot fit.
-int fit_row_cap(const config::RunConfig& run, const RunInputs& inputs,
-                const engine::DistributedRun& ranks, const backend::Backend& backend) {
-  const std::uint64_t trajectories = static_cast<std::uint64_t>(inputs.puzzles.size()) * run.width;
-  const std::uint64_t rows_needed =
-      (trajectories + ranks.world_size() - 1) / static_cast<std::uint64_t>(ranks.world_size());
-  const int wanted_rows =
-      static_cast<int>(std::min<std::uint64_t>(run.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
-  const engine::RowPlan rows =
-      engine::plan_rows(engine::estimate_memory(inputs.model.config, rows_needed, 0), wanted_rows,
-                        run.memory_limit, backend.memory_capacity());
-  if (rows.row_cap < wanted_rows && ranks.is_root()) {
-    std::printf("row_cap %d lowered to %d to fit %s of %s (%s needed)\n", wanted_rows,
-                rows.row_cap, engine::format_bytes(rows.limit_bytes).c_str(),
-                rows.limit_source.c_str(), engine::format_bytes(rows.needed_bytes).c_str());
-  }
-  return rows.row_cap;
-}
-
-// Runs every puzzle's trajectories: all `width` of them, or as an adaptive rule or the
-// allocation decides; each finished puzzle goes to `write_puzzle` on rank 0.
-void execute_trajectories(const config::RunConfig& run, const RunInputs& inputs,
-                          engine::DistributedRun& ranks, engine::Runner& runner,
-                          const std::function<void(engine::PuzzleOutcome&&)>& write_puzzle) {
-  const auto puzzle_count = static_cast<std::uint32_t>(inputs.puzzles.size());
-  if (run.adaptive == "none") {
-    const auto items = engine::make_work(0, puzzle_count, run.width);
-    engine::PuzzleCollector collector(0, puzzle_count, run.width);
-    ranks.run(runner, inputs.puzzles, items, {}, [&](engine::TrajectoryResult&& result) {
-      collector.add(std::move(result), write_puzzle);
-    });
-  } else if (run.adaptive == "allocate") {
+// All `width` trajectories of every puzzle, or as an adaptive rule or the allocation decides.
+engine::RunShape run_shape(const config::RunConfig& run, const RunInputs& inputs) {
+  engine::RunShape shape = engine::RunShape::uniform(run.width);
+  if (run.adaptive == "allocate") {
     engine::AllocationSettings allocation;
     allocation.probe = run.round;
     allocation.budget = run.budget;
     allocation.cap = run.width;
     allocation.use_values = inputs.sampling.has_value_source;
-    engine::run_allocated(ranks, runner, inputs.puzzles, allocation, write_puzzle);
-  } else {
+    shape.allocation = allocation;
+  } else if (run.adaptive != "none") {
     engine::AdaptiveSettings adaptive;
     adaptive.stopping = {engine::parse_stopping_rule(run.adaptive), run.stop_threshold,
                          run.stop_window};
     adaptive.round = run.round;
     adaptive.width = run.width;
-    engine::run_adaptive(ranks, runner, inputs.puzzles, adaptive, write_puzzle);
+    shape.adaptive = adaptive;
   }
+  return shape;
 }
 
 void print_run_summary(const config::RunConfig& run, const engine::RunTotals& totals,
@@ -153,10 +122,9 @@ int run_command(const CommandContext& command) {
   }
   engine::DistributedRun ranks(*command.communicator);
   auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
-  const int row_cap = fit_row_cap(run, inputs, ranks, *backend);
+  const int row_cap = fit_row_cap(run, {inputs.puzzles.size(), run.width, false, 0},
+                                  inputs.model.config, ranks, *backend);
   ranks.use_device_plane(*backend);
-  engine::RecursiveModel recursive(inputs.model, *backend, row_cap, inputs.sampling.sampler);
-  inputs.sampling.attach(recursive);
 
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
   if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
@@ -175,17 +143,17 @@ int run_command(const CommandContext& command) {
   settings.depth = run.depth;
   settings.halting = run.halting;
   settings.seed = run.seed;
-  engine::Runner runner(recursive, *inputs.task, settings);
   engine::RunTotals totals;
   totals.value_head = inputs.sampling.has_value_source;
-  const auto start = std::chrono::steady_clock::now();
-  execute_trajectories(run, inputs, ranks, runner, [&](engine::PuzzleOutcome&& outcome) {
-    writer->write(engine::puzzle_record(*inputs.task, inputs.puzzles[outcome.puzzle], outcome,
-                                        inputs.aggregators, inputs.sampling.flops, totals));
-  });
+  const engine::RunExecution execution = engine::execute_run(
+      ranks, *backend, inputs.sampling.run_model(inputs.model), *inputs.task, inputs.puzzles,
+      settings, run_shape(run, inputs), row_cap, {}, [&](engine::PuzzleOutcome&& outcome) {
+        writer->write(engine::puzzle_record(*inputs.task, inputs.puzzles[outcome.puzzle],
+                                            outcome, inputs.aggregators, inputs.sampling.flops,
+                                            totals));
+      });
   if (!ranks.is_root()) return 0;
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall = execution.wall_seconds;
   const nlohmann::json summary = engine::summary_record(totals, wall, inputs.sampling.flops);
   writer->write(summary);
   writer->close();

@@ -2,18 +2,16 @@
 #include "cli/run_search.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <optional>
 #include <string>
 
 #include "backend/backend.h"
 #include "cli/result_file.h"
+#include "cli/run_rows.h"
 #include "cli/run_context_record.h"
 #include "engine/puzzle_results.h"
-#include "engine/recursive_model.h"
-#include "engine/distributed_search.h"
-#include "engine/search_run.h"
+#include "engine/run_execution.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
 
@@ -40,13 +38,10 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   settings.expand = run.expand;
   const int rows = engine::rows_per_searched_puzzle(settings);
   engine::DistributedRun ranks(*command.communicator);
-  const int max_rows =
-      engine::search_rows_on_rank(ranks, settings, run.row_cap, puzzles.size());
-
   auto backend = backend::make_backend(run.backend, run.threads, ranks.local_rank());
+  const int row_cap = fit_row_cap(run, {puzzles.size(), rows, true, 0}, model.config, ranks,
+                                  *backend);
   ranks.use_device_plane(*backend);
-  engine::RecursiveModel recursive(model, *backend, max_rows, sampling.sampler);
-  sampling.attach(recursive);
   const model::FlopCounts& flops = sampling.flops;
   ResultFile result_file = open_result_file(*command.communicator, run.output, run.overwrite);
   if (!result_file.opened) return 1;  // rank 0 reports it; the job ends with rank 0's status
@@ -58,17 +53,15 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   engine::RunTotals totals;
   std::int64_t uniform_applications = 0;
   std::int64_t state_copies = 0;
-  const auto start = std::chrono::steady_clock::now();
-  engine::run_search_on_ranks(ranks, recursive, task, puzzles, settings, {},
-                              [&](engine::SearchOutcome&& searched) {
-    uniform_applications += searched.compute.uniform_applications;
-    state_copies += searched.compute.state_copies;
-    writer->write(engine::search_puzzle_record(task, puzzles[searched.outcome.puzzle], searched,
-                                               aggregators, flops, totals));
-  });
+  const double wall = engine::execute_search(
+      ranks, *backend, sampling.run_model(model), task, puzzles, settings, row_cap, {},
+      [&](engine::SearchOutcome&& searched) {
+        uniform_applications += searched.compute.uniform_applications;
+        state_copies += searched.compute.state_copies;
+        writer->write(engine::search_puzzle_record(task, puzzles[searched.outcome.puzzle],
+                                                   searched, aggregators, flops, totals));
+      });
   if (!ranks.is_root()) return 0;
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   nlohmann::json summary = engine::summary_record(totals, wall, flops);
   summary["search"] = {{"kind", run.search},
                        {"rows_per_puzzle", rows},

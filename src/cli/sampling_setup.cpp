@@ -20,10 +20,6 @@ SamplingSetup sampling_setup(const config::RunConfig& run, const model::Model& m
   return setup;
 }
 
-void SamplingSetup::attach(engine::RecursiveModel& model) const {
-  if (verifier) model.attach_verifier(*verifier);
-}
-
 nlohmann::json SamplingSetup::to_json(const std::string& verifier_path) const {
   nlohmann::json verifier_json = nullptr;
   if (verifier) {

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/run_config.h"
-#include "engine/recursive_model.h"
+#include "engine/run_execution.h"
 #include "engine/sampler.h"
 #include "model/verifier.h"
 #include "model/weights.h"
@@ -23,8 +23,10 @@ struct SamplingSetup {
   model::FlopCounts flops;        // the model's, with the verifier's in place of the value head
   std::string verifier_warning;   // the verifier was trained on another model file, or ""
 
-  // Gives `model` the verifier, if there is one.
-  void attach(engine::RecursiveModel& model) const;
+  // `model` with this sampler and verifier, as engine::execute_run takes it.
+  engine::RunModel run_model(const model::Model& model) const {
+    return {model, sampler, verifier ? &*verifier : nullptr};
+  }
   // {"sampler": ..., "verifier": {path, config, flops_per_step, matches_model} or null} for the
   // context record.
   nlohmann::json to_json(const std::string& verifier_path) const;

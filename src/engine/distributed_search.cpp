@@ -14,12 +14,6 @@ PuzzleBlock search_share(std::size_t puzzles, int rank, int size) {
   return {puzzles * rank / size, puzzles * (rank + 1) / size};
 }
 
-int search_rows_on_rank(const DistributedRun& ranks, const SearchSettings& settings, int row_cap,
-                        std::size_t puzzles) {
-  const PuzzleBlock block = search_share(puzzles, ranks.rank(), ranks.world_size());
-  return search_batch_rows(settings, row_cap, std::max<std::size_t>(1, block.end - block.begin));
-}
-
 // The compute counts travel as JSON (integers, exact); the answers through serialize_results,
 // which keeps every float bit. Layout: JSON length (decimal) '\n' JSON, then the results.
 std::string serialize_search_outcomes(std::span<const SearchOutcome> outcomes) {

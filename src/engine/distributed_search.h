@@ -24,16 +24,11 @@ struct PuzzleBlock {
 };
 PuzzleBlock search_share(std::size_t puzzles, int rank, int size);
 
-// The rows this rank's search model needs: search_batch_rows over its block (at least one
-// puzzle's rows, so that a rank with no puzzles still builds a valid model).
-int search_rows_on_rank(const DistributedRun& ranks, const SearchSettings& settings, int row_cap,
-                        std::size_t puzzles);
-
 // Exact round trip of search outcomes (answers bitwise, compute counts).
 std::string serialize_search_outcomes(std::span<const SearchOutcome> outcomes);
 std::vector<SearchOutcome> deserialize_search_outcomes(std::string_view bytes);
 
-// Searches this rank's block with `model` (sized for it: search_batch_rows). `on_local` sees
+// Searches this rank's block with `model` (sized for it: engine/rank_rows.h). `on_local` sees
 // each of this rank's puzzles as it finishes (progress; may throw Stopped, which every rank then
 // agrees on before the gather); `on_puzzle`, on rank 0 only, gets every puzzle in file order.
 void run_search_on_ranks(DistributedRun& ranks, RecursiveModel& model, const tasks::Task& task,

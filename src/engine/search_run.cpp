@@ -27,18 +27,6 @@ int search_answers(const SearchSettings& settings) {
   return settings.kind == SearchKind::kSmc ? settings.particles : settings.beams;
 }
 
-int search_batch_rows(const SearchSettings& settings, int row_cap, std::size_t puzzles) {
-  const int rows = rows_per_searched_puzzle(settings);
-  if (row_cap < rows) {
-    throw Error("row_cap " + std::to_string(row_cap) + " cannot hold one puzzle's " +
-                std::to_string(rows) + " search rows; raise row_cap to at least " +
-                std::to_string(rows));
-  }
-  // Whole puzzles per batch: a puzzle's rows are compared with each other after every step.
-  const auto blocks = std::max<std::size_t>(1, std::min<std::size_t>(row_cap / rows, puzzles));
-  return static_cast<int>(blocks) * rows;
-}
-
 LatentSearch::LatentSearch(RecursiveModel& model, const tasks::Task& task, SearchSettings settings)
     : model_(model), task_(task), settings_(settings) {
   GRAM_ASSERT(settings.depth >= 1, "search depth must be at least one supervision step");

@@ -52,9 +52,6 @@ struct SearchSettings {
 // Rows a puzzle occupies (N or B x K) and answers it returns (N or B).
 int rows_per_searched_puzzle(const SearchSettings& settings);
 int search_answers(const SearchSettings& settings);
-// The rows a search model needs: as many whole puzzles' blocks as `row_cap` holds, no more than
-// there are puzzles. Throws gram::Error when `row_cap` cannot hold one block.
-int search_batch_rows(const SearchSettings& settings, int row_cap, std::size_t puzzles);
 
 struct SearchCompute {
   int rows = 0;                            // rows run per step

@@ -78,20 +78,6 @@ nlohmann::json search_settings_json(const engine::SearchSettings& settings) {
           {"ess_threshold", settings.ess_threshold}};
 }
 
-void execute_search(engine::DistributedRun& ranks, const model::Model& model,
-                    const engine::SamplerSettings& sampler, const model::Verifier* verifier,
-                    backend::Backend& backend, const tasks::Task& task,
-                    std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
-                    const std::function<void(const engine::SearchOutcome&)>& on_local,
-                    const std::function<void(engine::SearchOutcome&&)>& on_puzzle) {
-  engine::RecursiveModel recursive(
-      model, backend,
-      engine::search_rows_on_rank(ranks, search.settings, row_cap, puzzles.size()), sampler);
-  if (verifier != nullptr) recursive.attach_verifier(*verifier);
-  engine::run_search_on_ranks(ranks, recursive, task, puzzles, search.settings, on_local,
-                              on_puzzle);
-}
-
 nlohmann::json search_figures(std::span<const engine::SearchOutcome> searched,
                               const PuzzleTruth& truth,
                               std::span<const engine::Aggregator> aggregators,

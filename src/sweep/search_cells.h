@@ -50,16 +50,6 @@ std::string search_key(const std::string& run);
 std::string search_record_key(const nlohmann::json& record);
 nlohmann::json search_settings_json(const engine::SearchSettings& settings);
 
-// Runs `search` over every puzzle, each rank a block of whole puzzles
-// (engine/distributed_search.h); `on_local` sees this rank's puzzles as they finish, and
-// `on_puzzle`, on rank 0, every puzzle in order.
-void execute_search(engine::DistributedRun& ranks, const model::Model& model,
-                    const engine::SamplerSettings& sampler, const model::Verifier* verifier,
-                    backend::Backend& backend, const tasks::Task& task,
-                    std::span<const tasks::Puzzle> puzzles, const SearchRun& search, int row_cap,
-                    const std::function<void(const engine::SearchOutcome&)>& on_local,
-                    const std::function<void(engine::SearchOutcome&&)>& on_puzzle);
-
 // The figures of a "search" record: cell_figures of the answers after the last step, the
 // compute the search spent (every row, every step; state copies apart), and the comparisons
 // with the uniform cells (cell records of this sweep, any order) of the same model, halting off

@@ -26,6 +26,7 @@
 #include "engine/aggregate.h"
 #include "engine/distributed_run.h"
 #include "engine/memory_plan.h"
+#include "engine/rank_rows.h"
 #include "engine/puzzle_results.h"
 #include "engine/recursive_model.h"
 #include "engine/runner.h"
@@ -145,10 +146,8 @@ SearchOutcomes execute_one_search(const SweepInputs& inputs, const SearchRun& se
   }
   engine::RunTotals totals;
   SearchOutcomes result;
-  const auto start = std::chrono::steady_clock::now();
-  execute_search(
-      ranks, loaded.model, loaded.sampler, loaded.verifier_or_null(), backend, *inputs.task,
-      inputs.puzzles, search, row_cap,
+  result.wall = engine::execute_search(
+      ranks, backend, loaded.run_model(), *inputs.task, inputs.puzzles, search.settings, row_cap,
       [&](const engine::SearchOutcome&) {
         progress.advance(static_cast<double>(rows) * search.settings.depth);
         throw_if_stop_requested();
@@ -164,7 +163,6 @@ SearchOutcomes execute_one_search(const SweepInputs& inputs, const SearchRun& se
         raw->write(puzzle_record);
         result.searched.push_back(std::move(outcome));
       });
-  result.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (raw) raw->close();
   return result;
 }
@@ -254,48 +252,16 @@ struct RowCaps {
   std::map<int, int> searches;
 };
 
-int fit_run_rows(const config::SweepConfig& config, const PlannedRun& planned,
-                 const model::ModelConfig& model, std::size_t puzzles,
-                 const engine::DistributedRun& ranks, const backend::MemoryCapacity& capacity) {
-  const std::uint64_t rows_needed =
-      (static_cast<std::uint64_t>(puzzles) * planned.width + ranks.world_size() - 1) /
-      static_cast<std::uint64_t>(ranks.world_size());
-  const int wanted = static_cast<int>(
-      std::min<std::uint64_t>(config.row_cap, std::max<std::uint64_t>(rows_needed, 1)));
+// One planned run's or search's rows on this rank (engine/rank_rows.h), named in its errors.
+engine::RankRows fit_planned_rows(const std::string& name, const model::ModelConfig& model,
+                                  const engine::WorkShape& shape, int requested_row_cap,
+                                  std::uint64_t memory_limit, const engine::DistributedRun& ranks,
+                                  const backend::MemoryCapacity& capacity) {
   try {
-    const engine::RowPlan fitted =
-        engine::plan_rows(engine::estimate_memory(model, rows_needed, planned.depth), wanted,
-                          config.memory_limit, capacity);
-    if (fitted.row_cap < wanted && ranks.is_root()) {
-      std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(), wanted,
-                  fitted.row_cap, engine::format_bytes(fitted.limit_bytes).c_str());
-    }
-    return fitted.row_cap;
+    return engine::plan_rank_rows(model, shape, requested_row_cap, memory_limit, capacity,
+                                  ranks.rank(), ranks.world_size());
   } catch (const Error& error) {
-    throw Error("run " + planned.name + ": " + error.what());
-  }
-}
-
-int fit_search_rows(const config::SweepConfig& config, const SearchRun& planned,
-                    const model::ModelConfig& model, std::size_t puzzles,
-                    const engine::DistributedRun& ranks, const backend::MemoryCapacity& capacity) {
-  const int rows = engine::rows_per_searched_puzzle(planned.settings);
-  // A rank searches at most ceil(P / W) whole puzzles.
-  const std::uint64_t rows_needed = (puzzles + ranks.world_size() - 1) / ranks.world_size() * rows;
-  const int wanted =
-      static_cast<int>(std::min<std::uint64_t>(std::max(config.row_cap, rows), rows_needed));
-  try {
-    const engine::RowPlan fitted = engine::plan_rows(
-        engine::estimate_memory(model, rows_needed, planned.settings.depth), wanted,
-        config.memory_limit, capacity);
-    // Whole puzzles per batch: the fitted cap rounded down to a multiple of the rows.
-    if (fitted.row_cap < rows) {
-      throw Error("one puzzle's " + std::to_string(rows) + " search rows do not fit " +
-                  engine::format_bytes(fitted.limit_bytes));
-    }
-    return fitted.row_cap / rows * rows;
-  } catch (const Error& error) {
-    throw Error("run " + planned.name + ": " + error.what());
+    throw Error("run " + name + ": " + error.what());
   }
 }
 
@@ -305,14 +271,27 @@ RowCaps fit_rows(const config::SweepConfig& config, const SweepInputs& inputs,
   RowCaps caps;
   for (int run : pending.runs) {
     const PlannedRun& planned = work.plan.runs[run];
-    caps.runs[run] = fit_run_rows(config, planned, inputs.models[planned.model].model.config,
-                                  inputs.puzzles.size(), ranks, capacity);
+    const engine::WorkShape shape{inputs.puzzles.size(), planned.width, false, planned.depth};
+    const engine::RankRows rows =
+        fit_planned_rows(planned.name, inputs.models[planned.model].model.config, shape,
+                         config.row_cap, config.memory_limit, ranks, capacity);
+    if (rows.lowered() && ranks.is_root()) {
+      std::printf("run %s: row_cap %d lowered to %d to fit %s\n", planned.name.c_str(),
+                  rows.wanted, rows.row_cap, engine::format_bytes(rows.memory.limit_bytes).c_str());
+    }
+    caps.runs[run] = rows.row_cap;
   }
   for (int search : pending.searches) {
     const SearchRun& planned = work.searches[search];
-    caps.searches[search] = fit_search_rows(config, planned,
-                                            inputs.models[planned.model].model.config,
-                                            inputs.puzzles.size(), ranks, capacity);
+    const int puzzle_rows = engine::rows_per_searched_puzzle(planned.settings);
+    // One puzzle's rows run together, so a search with more rows than row_cap raises it.
+    const engine::WorkShape shape{inputs.puzzles.size(), puzzle_rows, true,
+                                  planned.settings.depth};
+    caps.searches[search] =
+        fit_planned_rows(planned.name, inputs.models[planned.model].model.config, shape,
+                         std::max(config.row_cap, puzzle_rows), config.memory_limit, ranks,
+                         capacity)
+            .row_cap;
   }
   return caps;
 }
@@ -330,16 +309,11 @@ RunOutcomes execute_run(const config::SweepConfig& config, const SweepInputs& in
                         engine::DistributedRun& ranks, backend::Backend& backend,
                         Progress& progress, const std::string& progress_label) {
   const LoadedModel& loaded = inputs.models[planned.model];
-  const auto puzzle_count = static_cast<std::uint32_t>(inputs.puzzles.size());
-  const auto items = engine::make_work(0, puzzle_count, planned.width);
-  engine::RecursiveModel recursive(loaded.model, backend, row_cap, loaded.sampler);
-  if (loaded.verifier) recursive.attach_verifier(*loaded.verifier);
-  engine::RunSettings run_settings;
-  run_settings.depth = planned.depth;
-  run_settings.halting = planned.halting;
-  run_settings.seed = config.seed;
-  run_settings.record_steps = true;
-  engine::Runner runner(recursive, *inputs.task, run_settings);
+  engine::RunSettings settings;
+  settings.depth = planned.depth;
+  settings.halting = planned.halting;
+  settings.seed = config.seed;
+  settings.record_steps = true;
   progress.start_run(progress_label);
   engine::rank_log("run " + planned.name + ": start");
   std::optional<JsonlWriter> raw;
@@ -350,19 +324,17 @@ RunOutcomes execute_run(const config::SweepConfig& config, const SweepInputs& in
                 {"depth", planned.depth}, {"seed", config.seed}});
   }
   RunOutcomes result;
-  engine::PuzzleCollector collector(0, puzzle_count, planned.width);
-  const auto start = std::chrono::steady_clock::now();
-  const engine::ShareStats stats = ranks.run(
-      runner, inputs.puzzles, items,
+  const engine::RunExecution execution = engine::execute_run(
+      ranks, backend, loaded.run_model(), *inputs.task, inputs.puzzles, settings,
+      engine::RunShape::uniform(planned.width), row_cap,
       [&](const engine::TrajectoryResult&) { progress.advance(planned.depth); },
-      [&](engine::TrajectoryResult&& trajectory) {
-        collector.add(std::move(trajectory), [&](engine::PuzzleOutcome&& outcome) {
-          raw->write(raw_puzzle_record(inputs.puzzles[outcome.puzzle], outcome,
-                                       inputs.truth.target_hashes[outcome.puzzle]));
-          result.outcomes.push_back(std::move(outcome));
-        });
+      [&](engine::PuzzleOutcome&& outcome) {
+        raw->write(raw_puzzle_record(inputs.puzzles[outcome.puzzle], outcome,
+                                     inputs.truth.target_hashes[outcome.puzzle]));
+        result.outcomes.push_back(std::move(outcome));
       });
-  result.wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.wall = execution.wall_seconds;
+  const engine::ShareStats& stats = execution.share;
   engine::rank_log("run " + planned.name + ": " + std::to_string(stats.items) + " items, " +
                    std::to_string(stats.seconds) + " s running, " + std::to_string(result.wall) +
                    " s with the gather" +

@@ -11,6 +11,7 @@
 
 #include "config/sweep_config.h"
 #include "engine/aggregate.h"
+#include "engine/run_execution.h"
 #include "engine/sampler.h"
 #include "model/verifier.h"
 #include "model/weights.h"
@@ -31,7 +32,8 @@ struct LoadedModel {
 
   bool has_value_source() const { return model.config.has_value_head || verifier.has_value(); }
   bool stochastic() const { return model.config.noise.enabled || sampler.active(); }
-  const model::Verifier* verifier_or_null() const { return verifier ? &*verifier : nullptr; }
+  // The model with its sampler and verifier, as engine::execute_run takes it.
+  engine::RunModel run_model() const { return {model, sampler, verifier ? &*verifier : nullptr}; }
 };
 
 // What every step reads: the models, the puzzles and what each puzzle's answers must be.

@@ -56,6 +56,38 @@ TEST_F(GramCli, MemoryLimitLowersTheRowCapAndKeepsEveryResultBit) {
   EXPECT_EQ(read_records(path("limited.jsonl"))[0]["config"]["memory_limit"], limit);
 }
 
+// A search is fitted like any run (engine/rank_rows.h), in whole puzzles: room for nine and a
+// half rows holds two puzzles' four particles, and every answer stays the same.
+TEST_F(GramCli, MemoryLimitFitsASearchInWholePuzzles) {
+  const std::string config_path = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
+  ASSERT_EQ(run("generate --random-model " + config_path + " --seed 4 --output " + path("m.safetensors")).status, 0);
+  ASSERT_EQ(run("generate --task sudoku:4 --count 3 --seed 5 --output " + path("p.txt")).status, 0);
+  const std::string common = "run --model " + path("m.safetensors") + " --puzzles " + path("p.txt") +
+                             " --search smc --particles 4 --depth 3 --threads 1 ";
+  std::ifstream file(config_path);
+  const auto config = gram::model::ModelConfig::from_json(nlohmann::json::parse(file));
+  const auto estimate = gram::engine::estimate_memory(config, 12, 0);
+  const std::uint64_t limit =
+      estimate.weight_bytes + estimate.result_bytes + 9 * estimate.row_bytes + estimate.row_bytes / 2;
+
+  const Command limited = run(common + "--memory_limit " + std::to_string(limit) + " --output " + path("limited.jsonl"));
+  ASSERT_EQ(limited.status, 0) << limited.output;
+  EXPECT_NE(limited.output.find("row_cap 12 lowered to 8"), std::string::npos) << limited.output;
+  const Command unlimited = run(common + "--output " + path("free.jsonl"));
+  ASSERT_EQ(unlimited.status, 0) << unlimited.output;
+  EXPECT_EQ(unlimited.output.find("lowered"), std::string::npos) << unlimited.output;
+  const auto a = trajectories(path("limited.jsonl"));
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a, trajectories(path("free.jsonl")));
+
+  // Less than one puzzle's four rows: refused before the result file is written.
+  const std::uint64_t too_small = estimate.weight_bytes + estimate.result_bytes + 3 * estimate.row_bytes;
+  const Command refused = run(common + "--memory_limit " + std::to_string(too_small) + " --output " + path("r.jsonl"));
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_NE(refused.output.find("one puzzle's 4 search rows do not fit"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(path("r.jsonl")));
+}
+
 TEST_F(GramCli, MemoryLimitBelowOneRowIsRefusedBeforeAnythingIsWritten) {
   const std::string config_path = std::string(GRAM_SOURCE_DIR) + "/configs/models/sudoku4-tiny.json";
   ASSERT_EQ(run("generate --random-model " + config_path + " --output " + path("m.safetensors")).status, 0);

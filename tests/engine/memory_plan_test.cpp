@@ -10,6 +10,7 @@
 #include "common/error_message.h"
 #include "common/tiny_model_config.h"
 #include "engine/memory_plan.h"
+#include "engine/rank_rows.h"
 #include "engine/recursive_model.h"
 
 namespace gram {
@@ -144,6 +145,48 @@ TEST(FormatBytes, PicksTheUnit) {
   EXPECT_EQ(engine::format_bytes(12), "12 bytes");
   EXPECT_EQ(engine::format_bytes(1536), "1.50 KiB");
   EXPECT_EQ(engine::format_bytes(3ull << 30), "3.00 GiB");
+}
+
+}  // namespace
+}  // namespace gram
+
+namespace gram {
+namespace {
+
+const backend::MemoryCapacity kUnlimited{0, true, 0, "host memory"};
+
+// A rank's share of uniform work is ceil(P x width / W) rows, and the cap never exceeds it.
+TEST(PlanRankRows, UniformWorkIsTheRanksShareOfTrajectories) {
+  const model::ModelConfig config = testing::tiny_config(model::Mixer::kMlpT, false, true, model::PositionEncoding::kLearned, 16, 12);
+  const engine::WorkShape shape{5, 8, false, 0};  // 40 trajectories
+  EXPECT_EQ(engine::plan_rank_rows(config, shape, 256, 0, kUnlimited, 0, 1).row_cap, 40);
+  EXPECT_EQ(engine::plan_rank_rows(config, shape, 256, 0, kUnlimited, 2, 3).row_cap, 14);
+  EXPECT_EQ(engine::plan_rank_rows(config, shape, 16, 0, kUnlimited, 0, 1).row_cap, 16);
+  EXPECT_FALSE(engine::plan_rank_rows(config, shape, 16, 0, kUnlimited, 0, 1).lowered());
+}
+
+// A search holds whole puzzles: the rank's block of puzzles x its rows, rounded down to whole
+// puzzles after the memory fit; a row_cap below one puzzle's rows is refused.
+TEST(PlanRankRows, SearchesHoldWholePuzzlesOfTheRanksBlock) {
+  const model::ModelConfig config = testing::tiny_config(model::Mixer::kMlpT, false, true, model::PositionEncoding::kLearned, 16, 12);
+  const engine::WorkShape shape{5, 4, true, 0};
+  // Rank 0 of 2 searches puzzles [0, 2): at most 8 rows; alone, 10 of 20 rows fit as 8.
+  EXPECT_EQ(engine::plan_rank_rows(config, shape, 256, 0, kUnlimited, 0, 2).row_cap, 8);
+  EXPECT_EQ(engine::plan_rank_rows(config, shape, 10, 0, kUnlimited, 0, 1).row_cap, 8);
+  // A rank without puzzles still gets one puzzle's rows.
+  EXPECT_EQ(engine::plan_rank_rows(config, {1, 4, true, 0}, 256, 0, kUnlimited, 0, 2).row_cap, 4);
+  const std::string refused = testing_support::error_message(
+      [&] { engine::plan_rank_rows(config, shape, 3, 0, kUnlimited, 0, 1); });
+  EXPECT_EQ(refused, "row_cap 3 cannot hold one puzzle's 4 search rows; raise row_cap to at least 4");
+  // Memory for six and a half rows: lowered to 6, then to one whole puzzle block of 4.
+  const engine::MemoryEstimate estimate = engine::estimate_memory(config, 20, 0);
+  const std::uint64_t limit = estimate.weight_bytes + estimate.result_bytes +
+                              6 * estimate.row_bytes + estimate.row_bytes / 2;
+  const backend::MemoryCapacity host{limit, true, 0, "host memory"};
+  const engine::RankRows fitted = engine::plan_rank_rows(config, shape, 256, 0, host, 0, 1);
+  EXPECT_EQ(fitted.memory.row_cap, 6);
+  EXPECT_EQ(fitted.row_cap, 4);
+  EXPECT_TRUE(fitted.lowered());
 }
 
 }  // namespace
