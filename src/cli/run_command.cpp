@@ -63,8 +63,9 @@ RunInputs read_run_inputs(const config::RunConfig& run) {
                   run.model + " has none");
     }
   }
-  if ((run.adaptive == "verifier" || run.search != "none") && !inputs.sampling.has_value_source) {
-    throw Error((run.search != "none" ? "search " + run.search : "adaptive verifier") +
+  const bool searches = run.search != SearchChoice::kNone;
+  if ((run.adaptive == AdaptiveChoice::kVerifier || searches) && !inputs.sampling.has_value_source) {
+    throw Error((searches ? "search " + name_of(run.search) : "adaptive verifier") +
                 " reads value scores; " + run.model + " has no value head (give a verifier)");
   }
   inputs.puzzles = inputs.task->read_file(run.puzzles);
@@ -77,20 +78,30 @@ RunInputs read_run_inputs(const config::RunConfig& run) {
 // All `width` trajectories of every puzzle, or as an adaptive rule or the allocation decides.
 engine::RunShape run_shape(const config::RunConfig& run, const RunInputs& inputs) {
   engine::RunShape shape = engine::RunShape::uniform(run.width);
-  if (run.adaptive == "allocate") {
-    engine::AllocationSettings allocation;
-    allocation.probe = run.round;
-    allocation.budget = run.budget;
-    allocation.cap = run.width;
-    allocation.use_values = inputs.sampling.has_value_source;
-    shape.allocation = allocation;
-  } else if (run.adaptive != "none") {
-    engine::AdaptiveSettings adaptive;
-    adaptive.stopping = {engine::parse_stopping_rule(run.adaptive), run.stop_threshold,
-                         run.stop_window};
-    adaptive.round = run.round;
-    adaptive.width = run.width;
-    shape.adaptive = adaptive;
+  switch (run.adaptive) {
+    case AdaptiveChoice::kNone:
+      break;
+    case AdaptiveChoice::kAllocate: {
+      engine::AllocationSettings allocation;
+      allocation.probe = run.round;
+      allocation.budget = run.budget;
+      allocation.cap = run.width;
+      allocation.use_values = inputs.sampling.has_value_source;
+      shape.allocation = allocation;
+      break;
+    }
+    case AdaptiveChoice::kBeta:
+    case AdaptiveChoice::kAgreement:
+    case AdaptiveChoice::kVerifier:
+    case AdaptiveChoice::kOracle: {
+      engine::AdaptiveSettings adaptive;
+      adaptive.stopping = {engine::parse_stopping_rule(name_of(run.adaptive)),
+                           run.stop_threshold, run.stop_window};
+      adaptive.round = run.round;
+      adaptive.width = run.width;
+      shape.adaptive = adaptive;
+      break;
+    }
   }
   return shape;
 }
@@ -99,7 +110,9 @@ void print_run_summary(const config::RunConfig& run, const engine::RunTotals& to
                        const nlohmann::json& summary, double wall) {
   std::printf("%lld puzzles, %lld trajectories (%s %d per puzzle), depth %d%s, %.2f s\n",
               static_cast<long long>(totals.puzzles), static_cast<long long>(totals.trajectories),
-              run.adaptive == "none" ? "width" : ("adaptive " + run.adaptive + ", at most").c_str(),
+              run.adaptive == AdaptiveChoice::kNone
+                  ? "width"
+                  : ("adaptive " + name_of(run.adaptive) + ", at most").c_str(),
               run.width, run.depth, run.halting ? " (halting)" : "", wall);
   for (const auto& [name, accuracy] : summary["accuracy"].items()) {
     std::printf("  %-14s accuracy %.4f\n", name.c_str(), accuracy.get<double>());
@@ -116,7 +129,7 @@ int run_command(const CommandContext& command) {
   }
   config::validate(run);
   const RunInputs inputs = read_run_inputs(run);
-  if (run.search != "none") {
+  if (run.search != SearchChoice::kNone) {
     return run_search(command, run, inputs.model, *inputs.task, inputs.puzzles, inputs.aggregators,
                       inputs.sampling);
   }

@@ -22,12 +22,13 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
                const std::vector<tasks::Puzzle>& puzzles,
                std::span<const engine::Aggregator> aggregators, const SamplingSetup& sampling) {
   if (!model.config.noise.enabled && !sampling.sampler.active()) {
-    throw Error("search " + run.search + " needs a stochastic model: " + run.model +
+    throw Error("search " + name_of(run.search) + " needs a stochastic model: " + run.model +
                 " is deterministic, so every row would follow the same trajectory (give it a "
                 "sampler: noise_scale or dropout_rate)");
   }
   engine::SearchSettings settings;
-  settings.kind = engine::parse_search_kind(run.search);
+  settings.kind = run.search == SearchChoice::kSmc ? engine::SearchKind::kSmc
+                                                   : engine::SearchKind::kBeam;
   settings.depth = run.depth;
   settings.seed = run.seed;
   settings.particles = run.particles;
@@ -63,7 +64,7 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
       });
   if (!ranks.is_root()) return 0;
   nlohmann::json summary = engine::summary_record(totals, wall, flops);
-  summary["search"] = {{"kind", run.search},
+  summary["search"] = {{"kind", name_of(run.search)},
                        {"rows_per_puzzle", rows},
                        {"state_copies", state_copies},
                        {"uniform_width", engine::search_answers(settings)},
@@ -72,7 +73,7 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   writer->close();
 
   std::printf("%lld puzzles, search %s (%d rows per puzzle, %d answers), depth %d, %.2f s\n",
-              static_cast<long long>(totals.puzzles), run.search.c_str(), rows,
+              static_cast<long long>(totals.puzzles), name_of(run.search).c_str(), rows,
               engine::search_answers(settings), run.depth, wall);
   std::printf("  applications %lld (uniform width %d: %lld), state copies %lld\n",
               static_cast<long long>(totals.applications), engine::search_answers(settings),

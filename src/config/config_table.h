@@ -81,6 +81,26 @@ Field<Config> choice_field(std::string name, std::string Config::*member,
           [member](const Config& c) { return nlohmann::json(c.*member); }};
 }
 
+// A choice held as an enum whose values index `names` (util/vocabulary.h); read and written by
+// name, so the echo and the records show the name.
+template <class Config, class Enum>
+Field<Config> enum_field(std::string name, Enum Config::*member,
+                         const std::vector<std::string>& names, std::string help) {
+  return {name, join(names, "|"), std::move(help),
+          [member, &names](const Config& c) { return names[static_cast<std::size_t>(c.*member)]; },
+          [member, name, &names](Config& c, const std::string& text) {
+            const auto found = std::find(names.begin(), names.end(), text);
+            if (found == names.end()) {
+              throw Error("'" + name + "' expects one of " + join(names, "|") + " (got '" +
+                          text + "')");
+            }
+            c.*member = static_cast<Enum>(found - names.begin());
+          },
+          [member, &names](const Config& c) {
+            return nlohmann::json(names[static_cast<std::size_t>(c.*member)]);
+          }};
+}
+
 template <class Config>
 Field<Config> int_field(std::string name, int Config::*member, int minimum, std::string help) {
   return {name, "int", std::move(help),

@@ -17,12 +17,14 @@ void apply_override(RunConfig& config, const std::string& assignment) {
 
 void validate(const RunConfig& config) {
   check_fields(config, run_config_fields());
-  if (config.adaptive != "none" && config.stop_threshold > 1.0) {
-    throw Error("config: 'stop_threshold' must be <= 1 with adaptive " + config.adaptive +
+  const std::string& adaptive = name_of(config.adaptive);
+  const std::string& search = name_of(config.search);
+  if (config.adaptive != AdaptiveChoice::kNone && config.stop_threshold > 1.0) {
+    throw Error("config: 'stop_threshold' must be <= 1 with adaptive " + adaptive +
                 " (a probability or a value score; got " + std::to_string(config.stop_threshold) +
                 ")");
   }
-  if (config.adaptive == "allocate") {
+  if (config.adaptive == AdaptiveChoice::kAllocate) {
     // The first round is paid from the budget, and no puzzle can take more than `width`.
     if (config.round > config.width || config.budget < config.round ||
         config.budget > config.width) {
@@ -31,23 +33,23 @@ void validate(const RunConfig& config) {
                   ", width " + std::to_string(config.width) + ")");
     }
   }
-  if (config.search != "none") {
+  if (config.search != SearchChoice::kNone) {
     // A search picks its own rows per puzzle and runs every one of them to depth.
-    if (config.adaptive != "none") {
-      throw Error("config: search " + config.search + " and adaptive " + config.adaptive +
+    if (config.adaptive != AdaptiveChoice::kNone) {
+      throw Error("config: search " + search + " and adaptive " + adaptive +
                   " cannot be combined (each decides the trajectories per puzzle)");
     }
     if (config.halting) {
-      throw Error("config: search " + config.search +
+      throw Error("config: search " + search +
                   " runs every row to depth; it cannot be combined with halting");
     }
     if (config.width != 1) {
-      throw Error("config: search " + config.search + " sizes itself with " +
-                  (config.search == "smc" ? "particles" : "beams and expand") +
+      throw Error("config: search " + search + " sizes itself with " +
+                  (config.search == SearchChoice::kSmc ? "particles" : "beams and expand") +
                   "; leave width at 1 (got " + std::to_string(config.width) + ")");
     }
     if (config.temperature <= 0.0) {
-      throw Error("config: 'temperature' must be > 0 with search " + config.search);
+      throw Error("config: 'temperature' must be > 0 with search " + search);
     }
     if (config.ess_threshold > 1.0) {
       throw Error("config: 'ess_threshold' must be <= 1 (a fraction of the particles; got " +

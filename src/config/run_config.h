@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/vocabulary.h"
+
 #include "config/config_table.h"
 #include "util/vocabulary.h"
 
@@ -38,13 +40,13 @@ struct RunConfig {
   bool overwrite = false;            // replace an existing output file
   // Adaptive width (engine/stopping_rules.h): trajectories in rounds of `round` per open
   // puzzle, a puzzle closing when its answers have settled; `width` is then the maximum.
-  std::string adaptive = "none";     // none | beta | agreement | verifier | oracle | allocate
+  AdaptiveChoice adaptive = AdaptiveChoice::kNone;  // none | beta | agreement | verifier | oracle | allocate
   int round = 4;                     // allocate: the first round (the difficulty probe)
   double stop_threshold = 0.95;      // beta: posterior probability; verifier: value score
   int stop_window = 4;               // agreement: answers that must agree
   // Latent search (engine/search_run.h) instead of independent trajectories: smc over
   // `particles` rows, or beam over beams x expand rows, per puzzle; `width` stays 1.
-  std::string search = "none";       // none | smc | beam
+  SearchChoice search = SearchChoice::kNone;        // none | smc | beam
   int particles = 8;                 // smc: N
   int beams = 4;                     // beam: B
   int expand = 2;                    // beam: K children per beam per step

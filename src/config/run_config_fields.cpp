@@ -16,13 +16,6 @@ const std::vector<std::string>& known_aggregators() { return aggregator_names();
 
 namespace {
 
-// `none` and every adaptive policy.
-std::vector<std::string> run_policy_choices() {
-  std::vector<std::string> choices = {"none"};
-  choices.insert(choices.end(), policy_names().begin(), policy_names().end());
-  return choices;
-}
-
 // Same order as the members of RunConfig (a test holds the two together).
 std::vector<FieldSpec> make_run_config_fields() {
   std::vector<FieldSpec> rows = {
@@ -49,8 +42,7 @@ std::vector<FieldSpec> make_run_config_fields() {
       int_field<RunConfig>("threads", &RunConfig::threads, 0, "CPU threads (0 = all cores)"),
       int_field<RunConfig>("limit", &RunConfig::limit, 0, "use only the first `limit` puzzles (0 = all)"),
       bool_field<RunConfig>("overwrite", &RunConfig::overwrite, "replace an existing output file"),
-      choice_field<RunConfig>("adaptive", &RunConfig::adaptive,
-                              run_policy_choices(),
+      enum_field<RunConfig>("adaptive", &RunConfig::adaptive, adaptive_choice_names(),
                               "adaptive width: stop sampling a puzzle once this rule says its "
                               "answer has settled (width is then the maximum); allocate: "
                               "spread `budget` over the puzzles by estimated difficulty"),
@@ -60,7 +52,7 @@ std::vector<FieldSpec> make_run_config_fields() {
                               "adaptive beta: P(leader beats runner-up); verifier: value score"),
       int_field<RunConfig>("stop_window", &RunConfig::stop_window, 1,
                            "adaptive agreement: the last answers that must all agree"),
-      choice_field<RunConfig>("search", &RunConfig::search, {"none", "smc", "beam"},
+      enum_field<RunConfig>("search", &RunConfig::search, search_choice_names(),
                               "latent search guided by the value head: smc (particles, "
                               "resampled by value) or beam (beams x expand rows)"),
       int_field<RunConfig>("particles", &RunConfig::particles, 1, "search smc: particles (N)"),

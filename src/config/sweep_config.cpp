@@ -150,7 +150,7 @@ std::vector<SweepField> policy_fields() {
 // Latent searches, each a run of its own.
 std::vector<SweepField> search_fields() {
   return {
-    list_field<SweepConfig>("searches", &SweepConfig::searches, {"smc", "beam"}, "search",
+    list_field<SweepConfig>("searches", &SweepConfig::searches, search_names(), "search",
                             "latent searches guided by the value head, each its own run at "
                             "fixed_depth, compared with uniform width at matched compute"),
     search_rows_field(),

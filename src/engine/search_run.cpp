@@ -5,18 +5,21 @@
 
 #include "engine/latent_search.h"
 #include "util/error.h"
+#include "util/vocabulary.h"
 
 namespace gram::engine {
 
 SearchKind parse_search_kind(const std::string& name) {
-  if (name == "smc") return SearchKind::kSmc;
-  if (name == "beam") return SearchKind::kBeam;
-  throw Error("unknown search '" + name + "' (known: smc, beam)");
+  const std::vector<std::string>& names = search_names();
+  const auto found = std::find(names.begin(), names.end(), name);
+  if (found == names.end()) {
+    throw Error("unknown search '" + name + "' (known: " + spoken_list(names, names.size(), ", ") +
+                ")");
+  }
+  return static_cast<SearchKind>(found - names.begin());
 }
 
-std::string search_kind_name(SearchKind kind) {
-  return kind == SearchKind::kSmc ? "smc" : "beam";
-}
+std::string search_kind_name(SearchKind kind) { return search_names()[static_cast<int>(kind)]; }
 
 int rows_per_searched_puzzle(const SearchSettings& settings) {
   return settings.kind == SearchKind::kSmc ? settings.particles

@@ -33,7 +33,7 @@
 
 namespace gram::engine {
 
-enum class SearchKind { kSmc, kBeam };
+enum class SearchKind { kSmc, kBeam };  // named by search_names() (util/vocabulary.h)
 SearchKind parse_search_kind(const std::string& name);  // "smc" | "beam"; gram::Error otherwise
 std::string search_kind_name(SearchKind kind);
 

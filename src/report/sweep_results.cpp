@@ -425,8 +425,10 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
   cell.halting = fields.boolean("halting");
   if (cell.search) {
     cell.policy = fields.string("search");
-    if (cell.policy != "smc" && cell.policy != "beam") {
-      fields.fail("unknown search '" + cell.policy + "' (expected smc or beam)");
+    const std::vector<std::string>& searches = search_names();
+    if (std::find(searches.begin(), searches.end(), cell.policy) == searches.end()) {
+      fields.fail("unknown search '" + cell.policy + "' (expected " +
+                  spoken_list(searches, searches.size(), " or ") + ")");
     }
   } else {
     cell.policy = fields.string("policy");

@@ -23,6 +23,36 @@ inline const std::vector<std::string>& policy_names() {
   return names;
 }
 
+// The latent searches (engine::SearchKind, in its order).
+inline const std::vector<std::string>& search_names() {
+  static const std::vector<std::string> names = {"smc", "beam"};
+  return names;
+}
+
+// `gram run`'s choices whose default is none: "none", then the names above in their order, so
+// that the enum's value is the name's index.
+enum class AdaptiveChoice { kNone, kBeta, kAgreement, kVerifier, kOracle, kAllocate };
+enum class SearchChoice { kNone, kSmc, kBeam };
+
+inline const std::vector<std::string>& adaptive_choice_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all = {"none"};
+    all.insert(all.end(), policy_names().begin(), policy_names().end());
+    return all;
+  }();
+  return names;
+}
+inline const std::vector<std::string>& search_choice_names() {
+  static const std::vector<std::string> names = {"none", search_names()[0], search_names()[1]};
+  return names;
+}
+inline const std::string& name_of(AdaptiveChoice choice) {
+  return adaptive_choice_names()[static_cast<std::size_t>(choice)];
+}
+inline const std::string& name_of(SearchChoice choice) {
+  return search_choice_names()[static_cast<std::size_t>(choice)];
+}
+
 // How a sweep spends a budget: depth alone (N = 1), width at a fixed depth, or every N x S;
 // also the report's order.
 inline const std::vector<std::string>& strategy_names() {

@@ -24,7 +24,7 @@ RunConfig allocate(int round, double budget, int width) {
   RunConfig config;
   config.model = "m.safetensors";
   config.puzzles = "p.txt";
-  config.adaptive = "allocate";
+  config.adaptive = gram::AdaptiveChoice::kAllocate;
   config.round = round;
   config.budget = budget;
   config.width = width;
@@ -44,7 +44,7 @@ TEST(RunConfigAllocate, BudgetBetweenTheFirstRoundAndTheWidth) {
             std::string::npos);
   // Without allocate the budget is not read.
   RunConfig uniform = allocate(4, 40.0, 32);
-  uniform.adaptive = "none";
+  uniform.adaptive = gram::AdaptiveChoice::kNone;
   EXPECT_EQ(validate_error(uniform), "");
 }
 
