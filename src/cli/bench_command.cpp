@@ -8,12 +8,12 @@
 #include "cli/model_task.h"
 #include "config/bench_config.h"
 #include "model/weights.h"
+#include "records/context_record.h"
 #include "backend/gemm_peak.h"
 #include "tasks/task.h"
 #include "throughput/throughput_bench.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
-#include "util/run_context.h"
 
 namespace gram::cli {
 namespace {
@@ -44,19 +44,17 @@ nlohmann::json bench_record(const CommandContext& command, const config::BenchCo
                             const model::Model& model, const backend::Backend& backend,
                             const backend::GemmPeak& peak,
                             const std::vector<throughput::BenchRow>& rows) {
-  nlohmann::json record = to_json(capture_run_context(command.argc, command.argv));
-  record["type"] = "bench";
-  record["config"] = config::to_json(bench);
-  record["backend"] = backend.describe();
-  record["model"] = {{"path", bench.model},
-                     {"parameters", model::count_parameters(model.config)},
-                     {"flops_per_step", model::count_flops(model.config).per_step}};
-  record["peak"] = {{"flops_per_s", peak.flops_per_s},
-                    {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
-                    {"source", peak.source}};
-  record["rows"] = nlohmann::json::array();
-  for (const auto& row : rows) record["rows"].push_back(throughput::to_json(row));
-  return record;
+  records::ContextRecord record = records::context_record(command.argc, command.argv);
+  record.type = "bench";
+  record.config = config::to_json(bench);
+  record.backend = backend.describe();
+  record.model = nlohmann::json{{"path", bench.model},
+                                {"parameters", model::count_parameters(model.config)},
+                                {"flops_per_step", model::count_flops(model.config).per_step}};
+  record.peak = records::PeakRecord{peak.flops_per_s, peak.engine_flops_per_s, peak.source};
+  nlohmann::json& entries = record.rows.emplace(nlohmann::json::array());
+  for (const auto& row : rows) entries.push_back(throughput::to_json(row));
+  return records::to_json(record);
 }
 
 int bench_command(const CommandContext& command) {

@@ -63,13 +63,10 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
                                                    searched, aggregators, flops, totals));
       });
   if (!ranks.is_root()) return 0;
-  nlohmann::json summary = engine::summary_record(totals, wall, flops);
-  summary["search"] = {{"kind", name_of(run.search)},
-                       {"rows_per_puzzle", rows},
-                       {"state_copies", state_copies},
-                       {"uniform_width", engine::search_answers(settings)},
-                       {"uniform_applications", uniform_applications}};
-  writer->write(summary);
+  records::SummaryRecord summary = engine::summary_of(totals, wall, flops);
+  summary.search = records::SearchSummary{name_of(run.search), rows, state_copies,
+                                          engine::search_answers(settings), uniform_applications};
+  writer->write(records::to_json(summary));
   writer->close();
 
   std::printf("%lld puzzles, search %s (%d rows per puzzle, %d answers), depth %d, %.2f s\n",
@@ -78,8 +75,8 @@ int run_search(const CommandContext& command, const config::RunConfig& run,
   std::printf("  applications %lld (uniform width %d: %lld), state copies %lld\n",
               static_cast<long long>(totals.applications), engine::search_answers(settings),
               static_cast<long long>(uniform_applications), static_cast<long long>(state_copies));
-  for (const auto& [name, accuracy] : summary["accuracy"].items()) {
-    std::printf("  %-14s accuracy %.4f\n", name.c_str(), accuracy.get<double>());
+  for (const auto& [name, accuracy] : summary.accuracy) {
+    std::printf("  %-14s accuracy %.4f\n", name.c_str(), accuracy);
   }
   std::printf("results: %s\n", run.output.c_str());
   return 0;

@@ -117,38 +117,47 @@ nlohmann::json puzzle_record(const tasks::Task& task, const tasks::Puzzle& puzzl
           {"time_to_decision_s", decided - started}};
 }
 
-nlohmann::json summary_record(const RunTotals& totals, double wall_seconds,
-                              const model::FlopCounts& flops) {
-  nlohmann::json accuracy = nlohmann::json::object();
+records::SummaryRecord summary_of(const RunTotals& totals, double wall_seconds,
+                                  const model::FlopCounts& flops) {
+  records::SummaryRecord summary;
+  summary.puzzles = totals.puzzles;
+  summary.trajectories = totals.trajectories;
   for (const auto& [name, correct] : totals.correct_by_aggregator) {
-    accuracy[name] = totals.puzzles > 0 ? static_cast<double>(correct) / totals.puzzles : 0.0;
+    summary.accuracy[name] =
+        totals.puzzles > 0 ? static_cast<double>(correct) / totals.puzzles : 0.0;
   }
   const double steps = static_cast<double>(totals.applications) /
                        static_cast<double>(std::max<std::int64_t>(1, flops.applications_per_step));
   const double total_flops = steps * flops.per_step;
-  nlohmann::json auroc = nullptr, spread = nullptr;
   if (totals.value_head && totals.value_auroc_puzzles > 0) {
-    auroc = totals.value_auroc_sum / static_cast<double>(totals.value_auroc_puzzles);
+    summary.value_auroc_within =
+        totals.value_auroc_sum / static_cast<double>(totals.value_auroc_puzzles);
   }
   if (totals.value_head && !totals.value_spreads.empty()) {
-    spread = analysis::percentile(totals.value_spreads, 50);
+    summary.value_spread_median = analysis::percentile(totals.value_spreads, 50);
   }
-  return {{"type", "summary"},
-          {"puzzles", totals.puzzles},
-          {"trajectories", totals.trajectories},
-          {"accuracy", accuracy},
-          {"trajectory_accuracy", totals.trajectories > 0 ? static_cast<double>(totals.correct_trajectories) / totals.trajectories : 0.0},
-          {"steps_mean", totals.trajectories > 0 ? static_cast<double>(totals.steps) / totals.trajectories : 0.0},
-          {"value_auroc_within", auroc},
-          {"value_auroc_puzzles", totals.value_auroc_puzzles},
-          {"value_spread_median", spread},
-          {"applications", totals.applications},
-          {"flops", total_flops},
-          {"wall_s", wall_seconds},
-          {"puzzles_per_s", wall_seconds > 0 ? totals.puzzles / wall_seconds : 0.0},
-          {"trajectories_per_s", wall_seconds > 0 ? totals.trajectories / wall_seconds : 0.0},
-          {"applications_per_s", wall_seconds > 0 ? totals.applications / wall_seconds : 0.0},
-          {"flops_per_s", wall_seconds > 0 ? total_flops / wall_seconds : 0.0}};
+  const double trajectories = static_cast<double>(totals.trajectories);
+  summary.trajectory_accuracy =
+      totals.trajectories > 0 ? static_cast<double>(totals.correct_trajectories) / trajectories
+                              : 0.0;
+  summary.steps_mean =
+      totals.trajectories > 0 ? static_cast<double>(totals.steps) / trajectories : 0.0;
+  summary.value_auroc_puzzles = totals.value_auroc_puzzles;
+  summary.applications = totals.applications;
+  summary.flops = total_flops;
+  summary.wall_s = wall_seconds;
+  if (wall_seconds > 0) {
+    summary.puzzles_per_s = totals.puzzles / wall_seconds;
+    summary.trajectories_per_s = totals.trajectories / wall_seconds;
+    summary.applications_per_s = totals.applications / wall_seconds;
+    summary.flops_per_s = total_flops / wall_seconds;
+  }
+  return summary;
+}
+
+nlohmann::json summary_record(const RunTotals& totals, double wall_seconds,
+                              const model::FlopCounts& flops) {
+  return records::to_json(summary_of(totals, wall_seconds, flops));
 }
 
 }  // namespace gram::engine

@@ -12,6 +12,7 @@
 #include "engine/aggregate.h"
 #include "engine/runner.h"
 #include "model/model_config.h"
+#include "records/summary_record.h"
 #include "tasks/task.h"
 
 namespace gram::engine {
@@ -62,7 +63,9 @@ struct RunTotals {
 nlohmann::json puzzle_record(const tasks::Task& task, const tasks::Puzzle& puzzle,
                              const PuzzleOutcome& outcome, std::span<const Aggregator> aggregators,
                              const model::FlopCounts& flops, RunTotals& totals);
-// The closing "summary" record.
+// The closing "summary" record, and its fields (a search adds its own).
+records::SummaryRecord summary_of(const RunTotals& totals, double wall_seconds,
+                                  const model::FlopCounts& flops);
 nlohmann::json summary_record(const RunTotals& totals, double wall_seconds,
                               const model::FlopCounts& flops);
 

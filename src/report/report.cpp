@@ -6,7 +6,7 @@
 #include "report/sweep_results.h"
 #include "report/tables.h"
 #include "util/error.h"
-#include "util/run_context.h"
+#include "records/context_record.h"
 
 namespace gram::report {
 
@@ -62,7 +62,7 @@ ReportSummary build_report(const ReportOptions& options) {
   }
   MarkdownInputs inputs;
   inputs.tables = &tables;
-  inputs.report_context = to_json(capture_run_context(options.argc, options.argv));
+  inputs.report_context = records::to_json(records::context_record(options.argc, options.argv));
   inputs.figures = &summary.figures;
   write_text_file(summary.markdown, render_markdown(inputs));
   return summary;

@@ -9,6 +9,9 @@
 #include <tuple>
 
 #include "analysis/comparison_spec.h"
+#include "records/cell_record.h"
+#include "records/policy_record.h"
+#include "records/record_fields.h"
 #include "util/error.h"
 #include "util/jsonl_writer.h"
 #include "util/vocabulary.h"
@@ -19,72 +22,7 @@ namespace {
 
 using nlohmann::json;
 
-// Field access that names the file, line and record in every message.
-class Fields {
- public:
-  Fields(const json& object, std::string where) : object_(object), where_(std::move(where)) {}
-
-  const std::string& where() const { return where_; }
-
-  [[noreturn]] void fail(const std::string& what) const { throw Error(where_ + ": " + what); }
-
-  bool has(const std::string& name) const {
-    return object_.contains(name) && !object_.at(name).is_null();
-  }
-  const json& require(const std::string& name) const {
-    if (!object_.contains(name)) fail("missing field '" + name + "'");
-    return object_.at(name);
-  }
-  std::string string(const std::string& name) const {
-    const json& value = require(name);
-    if (!value.is_string()) fail("field '" + name + "' must be a string");
-    return value.get<std::string>();
-  }
-  // Context fields that only describe the run: shown if present, "?" otherwise.
-  std::string text_or_unknown(const std::string& name) const {
-    if (!has(name)) return "?";
-    const json& value = object_.at(name);
-    return value.is_string() ? value.get<std::string>() : value.dump();
-  }
-  double number(const std::string& name) const {
-    const json& value = require(name);
-    if (!value.is_number()) fail("field '" + name + "' must be a number");
-    return value.get<double>();
-  }
-  double non_negative(const std::string& name) const {
-    const double value = number(name);
-    if (value < 0) fail("field '" + name + "' must be >= 0");
-    return value;
-  }
-  std::optional<double> optional_number(const std::string& name) const {
-    if (!has(name)) return std::nullopt;
-    return number(name);
-  }
-  std::int64_t integer(const std::string& name, std::int64_t minimum) const {
-    const json& value = require(name);
-    if (!value.is_number_integer()) fail("field '" + name + "' must be an integer");
-    const std::int64_t result = value.get<std::int64_t>();
-    if (result < minimum) {
-      fail("field '" + name + "' must be >= " + std::to_string(minimum) + ", got " +
-           std::to_string(result));
-    }
-    return result;
-  }
-  bool boolean(const std::string& name) const {
-    const json& value = require(name);
-    if (!value.is_boolean()) fail("field '" + name + "' must be true or false");
-    return value.get<bool>();
-  }
-  const json& object(const std::string& name) const {
-    const json& value = require(name);
-    if (!value.is_object()) fail("field '" + name + "' must be an object");
-    return value;
-  }
-
- private:
-  const json& object_;
-  std::string where_;
-};
+using records::Fields;
 
 // read_jsonl keeps complete, non-empty lines; their line numbers, for messages.
 std::vector<std::size_t> record_line_numbers(const std::string& path) {
@@ -104,39 +42,6 @@ std::vector<std::size_t> record_line_numbers(const std::string& path) {
 Quantiles read_quantiles(const Fields& timing, const std::string& name) {
   const Fields fields(timing.object(name), timing.where() + ": timing." + name);
   return {fields.non_negative("p50"), fields.non_negative("p90"), fields.non_negative("p99")};
-}
-
-ModelInfo read_model(const json& record, const std::string& where) {
-  if (!record.is_object()) throw Error(where + ": each entry of 'models' must be an object");
-  const Fields fields(record, where);
-  ModelInfo model;
-  model.name = fields.string("name");
-  model.path = fields.has("path") ? fields.string("path") : "";
-  model.parameters = fields.integer("parameters", 1);
-  model.flops_per_application = fields.non_negative("flops_per_application");
-  model.flops_per_step = fields.non_negative("flops_per_step");
-  model.training_flops = fields.optional_number("training_flops");
-  if (model.training_flops && !(*model.training_flops > 0)) {
-    fields.fail("field 'training_flops' must be > 0");
-  }
-  model.training_source = fields.has("training_source") && record["training_source"].is_string()
-                              ? record["training_source"].get<std::string>()
-                              : "";
-  model.base = fields.has("base") ? fields.string("base") : model.name;
-  if (fields.has("sampler")) {
-    const Fields sampler(fields.object("sampler"), where + ": sampler");
-    model.sampler_kind = sampler.has("kind") ? sampler.string("kind") : "none";
-    if (model.sampler_kind != "none" && model.sampler_kind != "noise" &&
-        model.sampler_kind != "dropout") {
-      sampler.fail("field 'kind' must be none, noise or dropout");
-    }
-    model.sampler_value = sampler.has("value") ? sampler.non_negative("value") : 0.0;
-  }
-  if (fields.has("verifier")) {
-    const Fields verifier(fields.object("verifier"), where + ": verifier");
-    model.verifier = verifier.has("path") ? verifier.string("path") : "";
-  }
-  return model;
 }
 
 // The sweep config's `comparisons` (context.sweep.comparisons), each a valid "A vs B".
@@ -159,58 +64,9 @@ std::vector<std::string> read_comparisons(const Fields& fields) {
 }
 
 void read_context(const json& record, const std::string& where, SweepRun& run) {
-  const Fields fields(record, where + ": context");
+  static_cast<records::SweepContext&>(run) = records::sweep_context_from_json(record, where);
   run.context = record;
-  run.host = fields.text_or_unknown("host");
-  run.commit = fields.text_or_unknown("commit");
-  run.build_type = fields.text_or_unknown("build_type");
-  run.compiler = fields.text_or_unknown("compiler");
-  run.start_time = fields.text_or_unknown("start_time");
-  run.command_line = fields.text_or_unknown("command_line");
-  run.backend = fields.text_or_unknown("backend");
-  run.cores = fields.has("cores") ? fields.integer("cores", 0) : 0;
-  run.task = fields.string("task");
-  run.puzzles_file = fields.has("puzzles_file") ? fields.string("puzzles_file") : "?";
-  run.puzzles = fields.integer("puzzles", 1);
-  run.seed = fields.has("seed") ? fields.integer("seed", 0) : 0;
-  run.budget_unit = fields.string("budget_unit");
-  if (run.budget_unit != "steps" && run.budget_unit != "flops") {
-    fields.fail("budget_unit must be \"steps\" or \"flops\", got \"" + run.budget_unit + "\"");
-  }
-  if (fields.has("peak")) {
-    const Fields peak(fields.object("peak"), where + ": context.peak");
-    run.peak_flops_per_s = peak.number("flops_per_s");
-    run.peak_source = peak.has("source") ? peak.string("source") : "?";
-  }
-  const json& models = fields.require("models");
-  if (!models.is_array() || models.empty()) fields.fail("field 'models' must be a non-empty array");
-  std::set<std::string> names;
-  for (std::size_t i = 0; i < models.size(); ++i) {
-    ModelInfo model = read_model(models[i], where + ": context.models[" + std::to_string(i) + "]");
-    if (!names.insert(model.name).second) fields.fail("model '" + model.name + "' listed twice");
-    run.models.push_back(std::move(model));
-  }
-  run.comparisons = read_comparisons(fields);
-}
-
-std::vector<std::string> read_strategies(const Fields& fields) {
-  const json& value = fields.require("strategies");
-  if (!value.is_array() || value.empty()) fields.fail("field 'strategies' must be a non-empty array");
-  std::set<std::string> named;
-  for (const json& entry : value) {
-    if (!entry.is_string()) fields.fail("field 'strategies' must hold strings");
-    const std::string strategy = entry.get<std::string>();
-    const auto& known = strategy_order();
-    if (std::find(known.begin(), known.end(), strategy) == known.end()) {
-      fields.fail("unknown strategy '" + strategy + "' (expected width, depth or grid)");
-    }
-    named.insert(strategy);
-  }
-  std::vector<std::string> ordered;
-  for (const std::string& strategy : strategy_order()) {
-    if (named.count(strategy)) ordered.push_back(strategy);
-  }
-  return ordered;
+  run.comparisons = read_comparisons(Fields(record, where + ": context"));
 }
 
 // trajectories_correct / trajectories_run: one entry per puzzle, 0 <= correct <= run >= 1.
@@ -249,16 +105,6 @@ void read_coverage_detail(const Fields& fields, Cell& cell) {
     }
   }
   cell.coverage_one_answer_ceiling = fields.optional_number("coverage_one_answer_ceiling");
-}
-
-// The record's "model", which must be one of the context record's models.
-std::string read_model_name(const Fields& fields, const SweepRun& run) {
-  const std::string name = fields.string("model");
-  if (std::none_of(run.models.begin(), run.models.end(),
-                   [&](const ModelInfo& model) { return model.name == name; })) {
-    fields.fail("model '" + name + "' is not in the context record's models");
-  }
-  return name;
 }
 
 // The cell's per-aggregator outcomes: 'correct' counts that agree with 'per_puzzle' strings of
@@ -322,15 +168,16 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
   Cell cell;
   cell.location = where;
   cell.run = run_index;
-  cell.model = read_model_name(fields, run);
-  cell.halting = fields.boolean("halting");
-  cell.strategies = read_strategies(fields);
-  cell.budget = fields.number("budget");
-  if (!(cell.budget > 0)) fields.fail("field 'budget' must be > 0");
-  cell.width = fields.integer("width", 1);
-  cell.depth = fields.integer("depth", 1);
-  cell.derived = fields.boolean("derived");
-  cell.source_run = fields.has("source_run") ? fields.string("source_run") : "";
+  const records::CellRecord identity =
+      records::cell_record_from_json(record, fields.where(), run.models);
+  cell.model = identity.model;
+  cell.halting = identity.halting;
+  cell.strategies = identity.strategies;
+  cell.budget = identity.budget;
+  cell.width = identity.width;
+  cell.depth = identity.depth;
+  cell.derived = identity.derived;
+  cell.source_run = identity.source_run;
   cell.puzzles = fields.integer("puzzles", 1);
   if (cell.puzzles != run.puzzles) {
     fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +
@@ -353,19 +200,15 @@ Cell read_cell(const json& record, const std::string& where, const SweepRun& run
 
 EntropyCurve read_entropy(const json& record, const std::string& where, const SweepRun& run,
                           std::size_t run_index) {
-  const Fields fields(record, where + ": entropy");
+  records::EntropyRecord read =
+      records::entropy_record_from_json(record, where + ": entropy", run.models);
   EntropyCurve curve;
   curve.run = run_index;
-  curve.model = read_model_name(fields, run);
-  curve.halting = fields.boolean("halting");
-  curve.source_run = fields.has("source_run") ? fields.string("source_run") : "";
-  curve.width = fields.integer("width", 1);
-  const json& bits = fields.require("entropy_bits");
-  if (!bits.is_array()) fields.fail("field 'entropy_bits' must be an array of numbers");
-  for (const json& value : bits) {
-    if (!value.is_number()) fields.fail("field 'entropy_bits' must be an array of numbers");
-    curve.entropy_bits.push_back(value.get<double>());
-  }
+  curve.model = std::move(read.model);
+  curve.halting = read.halting;
+  curve.source_run = std::move(read.source_run);
+  curve.width = read.width;
+  curve.entropy_bits = std::move(read.entropy_bits);
   return curve;
 }
 
@@ -421,27 +264,15 @@ PolicyCell read_policy(const json& record, const std::string& where, const Sweep
   cell.search = type == "search";
   cell.location = where;
   cell.run = run_index;
-  cell.model = read_model_name(fields, run);
-  cell.halting = fields.boolean("halting");
-  if (cell.search) {
-    cell.policy = fields.string("search");
-    const std::vector<std::string>& searches = search_names();
-    if (std::find(searches.begin(), searches.end(), cell.policy) == searches.end()) {
-      fields.fail("unknown search '" + cell.policy + "' (expected " +
-                  spoken_list(searches, searches.size(), " or ") + ")");
-    }
-  } else {
-    cell.policy = fields.string("policy");
-    const std::vector<std::string>& known = policy_names();
-    if (std::find(known.begin(), known.end(), cell.policy) == known.end()) {
-      fields.fail("unknown policy '" + cell.policy + "' (expected " +
-                  spoken_list(known, known.size(), " or ") + ")");
-    }
-  }
-  cell.settings = fields.object("settings");
-  cell.width = fields.integer("width", 1);
-  cell.depth = fields.integer("depth", 1);
-  cell.source_run = fields.string("source_run");
+  records::PolicyRecord identity =
+      records::policy_record_from_json(record, fields.where(), run.models);
+  cell.model = std::move(identity.model);
+  cell.halting = identity.halting;
+  cell.policy = std::move(identity.name);
+  cell.settings = std::move(identity.settings);
+  cell.width = identity.width;
+  cell.depth = identity.depth;
+  cell.source_run = std::move(identity.source_run);
   cell.puzzles = fields.integer("puzzles", 1);
   if (cell.puzzles != run.puzzles) {
     fields.fail("puzzles = " + std::to_string(cell.puzzles) + " but the context says " +

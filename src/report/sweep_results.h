@@ -17,6 +17,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "records/context_record.h"
+
 namespace gram::report {
 
 // The aggregators a cell may carry, in the order tables list them. "oracle" is an upper bound
@@ -25,24 +27,8 @@ const std::vector<std::string>& aggregator_order();
 // The strategies a cell may serve: "depth" (N = 1), "width" (N x fixed S), "grid" (all N x S).
 const std::vector<std::string>& strategy_order();
 
-struct ModelInfo {
-  std::string name;
-  std::string path;
-  std::int64_t parameters = 0;
-  double flops_per_application = 0.0;
-  double flops_per_step = 0.0;
-  // Training FLOPs (the recursion counted) from the model file's training record or the sweep's
-  // `training_flops`, when known; `training_source` says which.
-  std::optional<double> training_flops;
-  std::string training_source;
-  // The sampler setting the sweep ran this model under (`samplers`): the model of `models` it
-  // is a variant of, "none", "noise" or "dropout" and the scale or rate. Records written before
-  // samplers existed read as base = name, kind none.
-  std::string base;
-  std::string sampler_kind = "none";
-  double sampler_value = 0.0;
-  std::string verifier;  // the attached verifier file, or ""
-};
+// A model of a sweep's context record (records/context_record.h).
+using ModelInfo = records::ContextModel;
 
 struct Quantiles {
   double p50 = 0.0, p90 = 0.0, p99 = 0.0;
@@ -138,21 +124,12 @@ struct PolicyCell {
   std::string location;
 };
 
-// One input directory: its context record, read field by field.
-struct SweepRun {
+// One input directory: its context record, read field by field (records::SweepContext: host,
+// commit, build, task, puzzles, seed, budget unit, peak, models).
+struct SweepRun : records::SweepContext {
   std::string directory;
   std::string file;  // directory/cells.jsonl
   nlohmann::json context;
-  std::string host, commit, build_type, compiler, start_time, command_line, backend;
-  std::int64_t cores = 0;
-  std::string task;
-  std::string puzzles_file;
-  std::int64_t puzzles = 0;
-  std::int64_t seed = 0;
-  std::string budget_unit;  // "steps" or "flops"
-  std::optional<double> peak_flops_per_s;
-  std::string peak_source;
-  std::vector<ModelInfo> models;
   std::vector<std::string> comparisons;  // the sweep config's, named before the run
   std::size_t torn_lines = 0;     // an unfinished last line, set aside
   std::size_t other_records = 0;  // records of other types, ignored

@@ -103,20 +103,6 @@ std::vector<Policy> sweep_policies(const config::SweepConfig& config, bool has_v
   return policies;
 }
 
-std::string policy_key(const std::string& run, const std::string& policy) {
-  return "policy:" + run + ":" + policy;
-}
-
-std::string policy_record_key(const nlohmann::json& record) {
-  const auto text = [&](const char* name) {
-    return record.contains(name) && record.at(name).is_string() ? record.at(name).get<std::string>()
-                                                                : std::string();
-  };
-  if (!record.is_object() || text("type") != "policy") return "";
-  if (text("source_run").empty() || text("policy").empty()) return "";
-  return policy_key(text("source_run"), text("policy"));
-}
-
 bool Policy::fits(int width) const {
   if (name == "allocate") return round <= width && budget <= width && round <= budget;
   return round < width;

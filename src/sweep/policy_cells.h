@@ -21,6 +21,7 @@
 #include "config/sweep_config.h"
 #include "engine/adaptive_run.h"
 #include "engine/allocation.h"
+#include "records/record_keys.h"
 #include "sweep/cell_metrics.h"
 
 namespace gram::sweep {
@@ -45,8 +46,9 @@ std::vector<Policy> sweep_policies(const config::SweepConfig& config, bool has_v
 
 // Identity of a policy record on file (for resume and shard merges), and the identity of a
 // record read back: "" unless it is a policy record with string `source_run` and `policy`.
-std::string policy_key(const std::string& run, const std::string& policy);
-std::string policy_record_key(const nlohmann::json& record);
+// (records/record_keys.h)
+using records::policy_key;
+using records::policy_record_key;
 
 // Trajectories per puzzle the policy draws, replayed on a run's outcomes read at `depth`, with
 // at most `width` per puzzle.

@@ -59,15 +59,6 @@ void check_search_plan(std::span<const SearchRun> searches, const SweepPlan& pla
   }
 }
 
-std::string search_key(const std::string& run) { return "search:" + run; }
-
-std::string search_record_key(const nlohmann::json& record) {
-  if (!record.is_object() || !record.contains("type") || record.at("type") != "search") return "";
-  if (!record.contains("source_run") || !record.at("source_run").is_string()) return "";
-  const std::string run = record.at("source_run").get<std::string>();
-  return run.empty() ? "" : search_key(run);
-}
-
 nlohmann::json search_settings_json(const engine::SearchSettings& settings) {
   if (settings.kind == engine::SearchKind::kBeam) {
     return {{"beams", settings.beams}, {"expand", settings.expand}};

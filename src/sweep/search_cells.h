@@ -22,6 +22,7 @@
 #include "model/weights.h"
 #include "engine/distributed_search.h"
 #include "engine/search_run.h"
+#include "records/record_keys.h"
 #include "sweep/cell_metrics.h"
 #include "sweep/sweep_plan.h"
 #include "tasks/task.h"
@@ -44,10 +45,9 @@ void check_search_plan(std::span<const SearchRun> searches, const SweepPlan& pla
                        std::span<const PlanModel> models);
 
 std::string search_run_name(const std::string& model, const engine::SearchSettings& settings);
-// Identity of a search record on file, and of a record read back ("" unless it is a search
-// record with a string `source_run`).
-std::string search_key(const std::string& run);
-std::string search_record_key(const nlohmann::json& record);
+// Identity of a search record on file, and of a record read back (records/record_keys.h).
+using records::search_key;
+using records::search_record_key;
 nlohmann::json search_settings_json(const engine::SearchSettings& settings);
 
 // The figures of a "search" record: cell_figures of the answers after the last step, the

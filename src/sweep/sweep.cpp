@@ -33,6 +33,9 @@
 #include "engine/sampler.h"
 #include "model/verifier.h"
 #include "model/weights.h"
+#include "records/cell_record.h"
+#include "records/policy_record.h"
+#include "records/run_record.h"
 #include "sweep/cell_metrics.h"
 #include "sweep/policy_cells.h"
 #include "sweep/progress.h"
@@ -139,10 +142,9 @@ SearchOutcomes execute_one_search(const SweepInputs& inputs, const SearchRun& se
   std::optional<JsonlWriter> raw;
   if (output.cells) {
     raw.emplace((output.directory / "runs" / (search.name + ".jsonl")).string(), true);
-    raw->write({{"type", "search_run"}, {"name", search.name}, {"model", loaded.source.name},
-                {"search", engine::search_kind_name(search.settings.kind)},
-                {"settings", search_settings_json(search.settings)}, {"rows", rows},
-                {"depth", search.settings.depth}, {"seed", seed}});
+    raw->write(records::to_json(records::SearchRunHeader{
+        search.name, loaded.source.name, engine::search_kind_name(search.settings.kind),
+        search_settings_json(search.settings), rows, search.settings.depth, seed}));
   }
   engine::RunTotals totals;
   SearchOutcomes result;
@@ -178,19 +180,21 @@ nlohmann::json search_record(const SweepInputs& inputs, const SearchRun& search,
       matching.push_back(cell);
     }
   }
-  nlohmann::json record = {{"type", "search"},
-                           {"model", loaded.source.name},
-                           {"halting", false},
-                           {"search", engine::search_kind_name(search.settings.kind)},
-                           {"settings", search_settings_json(search.settings)},
-                           {"width", engine::rows_per_searched_puzzle(search.settings)},
-                           {"depth", search.settings.depth},
-                           {"source_run", search.name}};
+  records::PolicyRecord record;
+  record.search = true;
+  record.model = loaded.source.name;
+  record.halting = false;
+  record.name = engine::search_kind_name(search.settings.kind);
+  record.settings = search_settings_json(search.settings);
+  record.width = engine::rows_per_searched_puzzle(search.settings);
+  record.depth = search.settings.depth;
+  record.source_run = search.name;
   const CellCosts costs{loaded.flops.applications_per_step, loaded.flops.per_step};
-  record.update(search_figures(ran.searched, inputs.truth, inputs.aggregators, search, costs,
-                               matching));
-  record["timing"] = {{"wall_s", ran.wall}, {"puzzles_per_s", inputs.puzzles.size() / ran.wall}};
-  return record;
+  record.figures =
+      search_figures(ran.searched, inputs.truth, inputs.aggregators, search, costs, matching);
+  record.timing =
+      nlohmann::json{{"wall_s", ran.wall}, {"puzzles_per_s", inputs.puzzles.size() / ran.wall}};
+  return records::to_json(record);
 }
 
 // Runs the pending searches after every width run; rank 0 compares each with the uniform cells
@@ -319,9 +323,9 @@ RunOutcomes execute_run(const config::SweepConfig& config, const SweepInputs& in
   std::optional<JsonlWriter> raw;
   if (ranks.is_root()) {
     raw.emplace((output.directory / "runs" / (planned.name + ".jsonl")).string(), true);
-    raw->write({{"type", "run"}, {"name", planned.name}, {"model", loaded.source.name},
-                {"halting", planned.halting}, {"width", planned.width},
-                {"depth", planned.depth}, {"seed", config.seed}});
+    raw->write(records::to_json(records::RunHeader{planned.name, loaded.source.name,
+                                                    planned.halting, planned.width,
+                                                    planned.depth, config.seed}));
   }
   RunOutcomes result;
   const engine::RunExecution execution = engine::execute_run(
@@ -361,38 +365,43 @@ int write_run_records(const config::SweepConfig& config, const SweepInputs& inpu
         output.done.contains(cell_key(model_name, cell.halting, cell.budget, cell.width, cell.depth))) {
       continue;
     }
-    nlohmann::json record = {{"type", "cell"},          {"model", model_name},
-                             {"halting", cell.halting}, {"strategies", cell.strategies},
-                             {"budget", cell.budget},   {"width", cell.width},
-                             {"depth", cell.depth},     {"derived", cell.derived},
-                             {"source_run", planned.name}};
-    const nlohmann::json figures =
-        cell_figures(ran.outcomes, inputs.truth, inputs.aggregators, {cell.width, cell.depth}, costs);
-    record.update(figures);
-    record["timing"] =
-        cell.derived ? nlohmann::json(nullptr) : run_timing(ran.outcomes, ran.wall, figures);
-    output.cells->write(record);
+    records::CellRecord record;
+    record.model = model_name;
+    record.halting = cell.halting;
+    record.strategies = cell.strategies;
+    record.budget = cell.budget;
+    record.width = cell.width;
+    record.depth = cell.depth;
+    record.derived = cell.derived;
+    record.source_run = planned.name;
+    record.figures = cell_figures(ran.outcomes, inputs.truth, inputs.aggregators,
+                                  {cell.width, cell.depth}, costs);
+    record.timing = cell.derived ? nlohmann::json(nullptr)
+                                 : run_timing(ran.outcomes, ran.wall, record.figures);
+    output.cells->write(records::to_json(record));
     ++written;
   }
   if (work.entropy_run.at({planned.model, planned.halting}) == run &&
       !output.done.contains(entropy_key(planned.name))) {
-    output.cells->write({{"type", "entropy"}, {"model", model_name},
-                         {"halting", planned.halting}, {"source_run", planned.name},
-                         {"width", planned.width},
-                         {"entropy_bits", entropy_by_depth(ran.outcomes, planned.depth)}});
+    output.cells->write(records::to_json(
+        records::EntropyRecord{model_name, planned.halting, planned.name, planned.width,
+                               entropy_by_depth(ran.outcomes, planned.depth)}));
   }
   for (const Policy& policy : sweep_policies(config, loaded.has_value_source())) {
     if (!policy.fits(planned.width) || output.done.contains(policy_key(planned.name, policy.name))) {
       continue;
     }
-    nlohmann::json record = {{"type", "policy"},           {"model", model_name},
-                             {"halting", planned.halting}, {"policy", policy.name},
-                             {"settings", policy.settings_json()},
-                             {"width", planned.width},     {"depth", planned.depth},
-                             {"source_run", planned.name}};
-    record.update(policy_figures(ran.outcomes, inputs.truth, inputs.aggregators, policy,
-                                 planned.width, planned.depth, costs));
-    output.cells->write(record);
+    records::PolicyRecord record;
+    record.model = model_name;
+    record.halting = planned.halting;
+    record.name = policy.name;
+    record.settings = policy.settings_json();
+    record.width = planned.width;
+    record.depth = planned.depth;
+    record.source_run = planned.name;
+    record.figures = policy_figures(ran.outcomes, inputs.truth, inputs.aggregators, policy,
+                                    planned.width, planned.depth, costs);
+    output.cells->write(records::to_json(record));
   }
   return written;
 }

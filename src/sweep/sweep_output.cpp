@@ -10,11 +10,11 @@
 #include "engine/sampler.h"
 #include "model/training_record.h"
 #include "model/verifier.h"
+#include "records/context_record.h"
 #include "sweep/policy_cells.h"
 #include "sweep/search_cells.h"
 #include "sweep/sweep_records.h"
 #include "util/hash.h"
-#include "util/run_context.h"
 
 namespace gram::sweep {
 namespace {
@@ -35,45 +35,44 @@ std::set<std::string> finished_keys(const std::string& cells_path, const std::st
 }
 
 // The model's training FLOPs and where they come from: the config's `training_flops` if it
-// names the model, else the file's training record, else unknown (null).
-nlohmann::json training_json(const LoadedModel& loaded) {
+// names the model, else the file's training record, else unknown.
+void add_training(const LoadedModel& loaded, records::ContextModel& entry) {
   const model::TrainingRecord record = model::training_record(loaded.model, loaded.source.path);
   if (loaded.source.training_flops) {
-    return {{"training_flops", *loaded.source.training_flops}, {"training_source", "config"}};
+    entry.training_flops = *loaded.source.training_flops;
+    entry.training_source = "config";
+  } else if (record.flops) {
+    entry.training_flops = *record.flops;
+    entry.training_source = "model file";
   }
-  if (record.flops) {
-    return {{"training_flops", *record.flops}, {"training_source", "model file"}};
-  }
-  return {{"training_flops", nullptr}, {"training_source", nullptr}};
 }
 
 // The context record's entry for each model (its verifier's warning printed once per model of
 // `models`, not per sampler variant).
-nlohmann::json context_models(std::span<const LoadedModel> models) {
-  nlohmann::json entries = nlohmann::json::array();
+std::vector<records::ContextModel> context_models(std::span<const LoadedModel> models) {
+  std::vector<records::ContextModel> entries;
   std::set<std::string> warned;
   for (const LoadedModel& loaded : models) {
-    nlohmann::json entry = {{"name", loaded.source.name},
-                            {"path", loaded.source.path},
-                            {"config", loaded.model.config.to_json()},
-                            {"parameters", model::count_parameters(loaded.model.config)},
-                            {"flops_per_application", loaded.flops.per_application},
-                            {"flops_per_step", loaded.flops.per_step},
-                            {"base", loaded.source.base},
-                            {"sampler", engine::sampler_json(loaded.sampler)}};
-    entry["sampler"]["kind"] = loaded.source.sampler.kind;
-    entry["sampler"]["value"] = loaded.source.sampler.value;
-    entry["verifier"] = nullptr;
+    records::ContextModel entry;
+    entry.name = loaded.source.name;
+    entry.path = loaded.source.path;
+    entry.config = loaded.model.config.to_json();
+    entry.parameters = model::count_parameters(loaded.model.config);
+    entry.flops_per_application = loaded.flops.per_application;
+    entry.flops_per_step = loaded.flops.per_step;
+    entry.base = loaded.source.base;
+    entry.sampler_settings = engine::sampler_json(loaded.sampler);
+    entry.sampler_kind = loaded.source.sampler.kind;
+    entry.sampler_value = loaded.source.sampler.value;
     if (loaded.verifier) {
-      entry["verifier"] = {{"path", loaded.source.verifier},
-                           {"config", loaded.verifier->config.to_json()},
-                           {"flops_per_step", model::verifier_flops(loaded.verifier->config)},
-                           {"matches_model", loaded.verifier_warning.empty()}};
+      entry.verifier_entry = records::ContextVerifier{
+          loaded.source.verifier, loaded.verifier->config.to_json(),
+          model::verifier_flops(loaded.verifier->config), loaded.verifier_warning.empty()};
       if (!loaded.verifier_warning.empty() && warned.insert(loaded.source.base).second) {
         std::fprintf(stderr, "gram: warning: %s\n", loaded.verifier_warning.c_str());
       }
     }
-    entry.update(training_json(loaded));
+    add_training(loaded, entry);
     entries.push_back(std::move(entry));
   }
   return entries;
@@ -85,29 +84,24 @@ nlohmann::json context_record(const config::SweepConfig& config, const SweepInpu
                               backend::Backend& backend, const engine::DistributedRun& ranks,
                               int argc, char** argv) {
   const backend::GemmPeak peak = backend::measure_gemm_peak(backend, config.threads);
-  nlohmann::json context = to_json(capture_run_context(argc, argv));
-  context["type"] = "context";
-  context["world_size"] = ranks.world_size();
-  context["shard"] = config.shard;
-  context["backend"] = backend.describe();
-  context["task"] = inputs.task->spec().to_string();
-  context["puzzles_file"] = config.puzzles;
-  context["puzzles"] = inputs.puzzles.size();
-  context["seed"] = config.seed;
-  context["budget_unit"] = config.budget_unit;
-  context["sweep"] = config::to_json(config);
-  context["plan_hash"] = output.plan_hash;
-  context["peak"] = {{"flops_per_s", peak.flops_per_s},
-                     {"engine_gemm_flops_per_s", peak.engine_flops_per_s},
-                     {"source", peak.source}};
-  context["models"] = context_models(inputs.models);
-  nlohmann::json runs = nlohmann::json::array();
-  for (const PlannedRun& run : work.plan.runs) {
-    runs.push_back({{"name", run.name}, {"width", run.width}, {"depth", run.depth}});
-  }
-  context["runs"] = runs;
-  context["skipped"] = work.plan.skipped;
-  return context;
+  records::ContextRecord context = records::context_record(argc, argv);
+  context.type = "context";
+  context.world_size = ranks.world_size();
+  context.backend = backend.describe();
+  context.task = inputs.task->spec().to_string();
+  context.peak = records::PeakRecord{peak.flops_per_s, peak.engine_flops_per_s, peak.source};
+  records::SweepContextPart& part = context.sweep.emplace();
+  part.shard = config.shard;
+  part.puzzles_file = config.puzzles;
+  part.puzzles = inputs.puzzles.size();
+  part.seed = config.seed;
+  part.budget_unit = config.budget_unit;
+  part.sweep = config::to_json(config);
+  part.plan_hash = output.plan_hash;
+  part.models = context_models(inputs.models);
+  for (const PlannedRun& run : work.plan.runs) part.runs.push_back({run.name, run.width, run.depth});
+  part.skipped = work.plan.skipped;
+  return records::to_json(context);
 }
 
 // Appends to `cells` the records that shards of this sweep (OUTPUT/shards/*/cells.jsonl)

@@ -9,11 +9,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "records/record_keys.h"
+
 namespace gram::sweep {
 
-// Identity of a cell on file, to tell which cells an interrupted sweep already wrote.
-std::string cell_key(const std::string& model, bool halting, double budget, int width, int depth);
-std::string entropy_key(const std::string& run);
+// Identity of a cell or an entropy curve on file, to tell which an interrupted sweep already
+// wrote (records/record_keys.h).
+using records::cell_key;
+using records::entropy_key;
 
 struct SweepRecord {
   nlohmann::json json;
